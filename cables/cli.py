@@ -1,0 +1,222 @@
+"""The ``cables`` command: build the warehouse, query it, export from it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from cables.settings import settings
+
+# Prefect must not phone home (no network here) and its temporary server needs time to start.
+for _key, _value in {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+WAREHOUSE_HELP = "Warehouse folder (default: warehouse/, or CABLES_WAREHOUSE)."
+
+
+def _warehouse_option(func):
+    return click.option("--warehouse", "-w", type=click.Path(file_okay=False, path_type=Path), default=None, help=WAREHOUSE_HELP)(func)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"cables: {message}", err=True)
+    sys.exit(1)
+
+
+def _open(warehouse: Path | None):
+    from flows.layout import Warehouse
+    from flows.serve import ServeError, connect_read_only
+
+    cfg = settings()
+    try:
+        return connect_read_only(Warehouse.at(warehouse or cfg.warehouse), cfg.sql_dir)
+    except ServeError as exc:
+        _fail(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cables-warehouse")
+def main() -> None:
+    """A warehouse of the WikiLeaks diplomatic cables: Parquet tables and DuckDB views."""
+
+
+@main.command()
+@click.option(
+    "--source",
+    "-s",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of saved cable pages, searched recursively (default: the bundled sample).",
+)
+@_warehouse_option
+@click.option("--full-rebuild", is_flag=True, help="Start from an empty warehouse instead of adding to it.")
+def build(source: Path | None, warehouse: Path | None, full_rebuild: bool) -> None:
+    """Build or update the warehouse from a folder of pages (a Prefect flow run).
+
+    Sources add up: building a second folder into a warehouse keeps the first. Re-running on the
+    same folder lands nothing new and gives the same tables. Exits 0 when a warehouse was
+    published (rejected pages are data, listed in the reject table), 1 otherwise.
+    """
+    from flows.build import build_warehouse
+    from flows.layout import BuildError
+
+    try:
+        result = build_warehouse(
+            source=str(source) if source else None,
+            warehouse=str(warehouse) if warehouse else None,
+            full_rebuild=full_rebuild,
+        )
+    except BuildError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - one line for the user, details are in the flow log
+        _fail(f"build failed: {type(exc).__name__}: {exc}")
+    click.echo(format_summary(result))
+
+
+def format_summary(result: dict) -> str:
+    """The build summary a person reads: pages, reconciliation and rows per table."""
+    landing, rows = result["landing"], result["rows"]
+    versions = rows["page_version"] - rows["cable"]
+    lines = [
+        f"warehouse   {result['warehouse']}",
+        f"source      {landing['source']}",
+        f"files seen  {landing['files_seen']:>7,}  (new {landing['landed_new']:,}, changed "
+        f"{landing['landed_changed']:,}, unchanged {landing['unchanged'] + landing['same_content']:,})",
+        f"pages       {rows['raw_page']:>7,}  = {rows['cable']:,} cables + {versions:,} other versions "
+        f"+ {rows['reject']:,} rejects",
+        "rows",
+    ]
+    lines += [f"  {name:<13}{rows[name]:>9,}" for name in ("cable", "recipient", "tag", "reference", "paragraph", "page_version", "reject")]
+    lines.append(f"database    {result['database']}")
+    return "\n".join(lines)
+
+
+def _jsonable(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--file", "-f", "query_file", type=click.File("r"), default=None, help="Read the query from a file ('-' for stdin).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("--max-rows", type=int, default=50, show_default=True, help="Rows shown in table format (all rows in csv/json).")
+@_warehouse_option
+def sql(query: str | None, query_file, fmt: str, max_rows: int, warehouse: Path | None) -> None:
+    """Run read-only SQL against the warehouse and print the result.
+
+    CSV output is a header line and one line per row, nothing else on stdout; JSON is an array of
+    objects. Example: cables sql "select origin, count(*) n from cable group by 1 order by n desc"
+    """
+    import duckdb
+
+    if query_file is not None:
+        query = query_file.read()
+    if not query:
+        if sys.stdin.isatty():
+            _fail("give a query, -f FILE, or a query on stdin")
+        query = sys.stdin.read()
+    con = _open(warehouse)
+    try:
+        cursor = con.execute(query)
+        columns = [d[0] for d in cursor.description] if cursor.description else []
+        rows = cursor.fetchall() if columns else []
+    except duckdb.Error as exc:
+        _fail(f"SQL error: {str(exc).splitlines()[0]}")
+    finally:
+        con.close()
+    out = sys.stdout
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_jsonable(v) if v is not None else "" for v in row] for row in rows])
+    elif fmt == "json":
+        json.dump([{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows], out, default=str)
+        out.write("\n")
+    else:
+        click.echo(format_table(columns, rows, max_rows))
+
+
+def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: int = 48) -> str:
+    """A plain text table: one header line, a rule, one line per row (cells cut at ``width``)."""
+
+    def cell(value) -> str:
+        text = "" if value is None else str(_jsonable(value))
+        text = text.replace("\n", " ")
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    shown = [[cell(v) for v in row] for row in rows[:max_rows]]
+    widths = [max([len(c), *(len(r[i]) for r in shown)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in shown]
+    more = f", {max_rows} shown" if len(rows) > max_rows else ""
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''}{more})")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), required=True, help="File format.")
+@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@_warehouse_option
+def export(name: str, fmt: str, out: Path, overwrite: bool, warehouse: Path | None) -> None:
+    """Write a table or view NAME of the warehouse to a CSV or Parquet file."""
+    if out.exists() and not overwrite:
+        _fail(f"{out} exists (use --overwrite to replace it)")
+    con = _open(warehouse)
+    try:
+        known = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+        if name not in known:
+            _fail(f"no table or view named {name!r}; known: {', '.join(sorted(known))}")
+        options = "format csv, header true" if fmt == "csv" else "format parquet, compression zstd"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        con.execute(f'copy (select * from "{name}") to \'{_sql_string(str(tmp))}\' ({options})')
+        tmp.replace(out)
+        count = con.execute(f'select count(*) from "{name}"').fetchone()[0]
+    finally:
+        con.close()
+    click.echo(f"wrote {count:,} rows of {name} to {out}", err=True)
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")
+
+
+@main.command()
+@_warehouse_option
+def info(warehouse: Path | None) -> None:
+    """List the warehouse's tables and views with their row counts and descriptions."""
+    con = _open(warehouse)
+    try:
+        views = con.execute(
+            "select view_name, coalesce(comment, '') from duckdb_views() where not internal order by view_name"
+        ).fetchall()
+        rows = [(name, con.execute(f'select count(*) from "{name}"').fetchone()[0], comment) for name, comment in views]
+        built = con.execute("select built_at, root from _warehouse").fetchone()
+    finally:
+        con.close()
+    click.echo(f"warehouse {built[1]} (views built {built[0]})")
+    click.echo(format_table(["name", "rows", "description"], rows, max_rows=len(rows), width=90))
+
+
+if __name__ == "__main__":
+    main()

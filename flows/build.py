@@ -1,0 +1,108 @@
+"""The build flow: land a source's pages, parse them in batches, publish tables and views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+
+from cables.settings import settings
+from flows.landing import land_folder
+from flows.layout import LANDING_VERSION, SCHEMA_VERSION, BuildError, Warehouse, new_run_id, utc_now
+from flows.publish import parse_batch, plan_batches, publish_tables
+from flows.serve import build_database
+
+
+@task(name="land-pages")
+def land_pages(source: str, warehouse: str, run_id: str, chunk_pages: int) -> dict:
+    """Land new and changed files of the source folder; returns the landing report."""
+    return land_folder(Path(source), Warehouse.at(warehouse), run_id, chunk_pages).as_dict()
+
+
+@task(name="parse-pages")
+def parse_pages(files: list[str], out_dir: str, batch: int) -> str:
+    """Parse one batch of landed Parquet files into per-batch table files."""
+    return str(parse_batch([Path(f) for f in files], Path(out_dir), batch))
+
+
+@task(name="publish-tables")
+def publish(warehouse: str, parsed_dir: str, tables_dir: str, run_id: str) -> dict:
+    """Choose versions, write every table, check the counts and swap the tables in."""
+    wh = Warehouse.at(warehouse)
+    counts = publish_tables(wh, Path(parsed_dir), Path(tables_dir))
+    wh.swap_in(Path(tables_dir), run_id)
+    return counts
+
+
+@task(name="build-views")
+def build_views(warehouse: str, sql_dir: str) -> str:
+    """Rebuild the DuckDB file of views and swap it in."""
+    return str(build_database(Warehouse.at(warehouse), Path(sql_dir)))
+
+
+def _check_landing(wh: Warehouse, full_rebuild: bool) -> None:
+    manifest = wh.manifest()
+    if manifest is None or full_rebuild:
+        return
+    if manifest.get("landing_version") != LANDING_VERSION:
+        raise BuildError(
+            f"the landed pages in {wh.root} are in format {manifest.get('landing_version')}, this version "
+            f"reads {LANDING_VERSION}: rebuild with --full-rebuild from the sources"
+        )
+
+
+@flow(name="build-warehouse")
+def build_warehouse(
+    source: str | None = None,
+    warehouse: str | None = None,
+    full_rebuild: bool = False,
+) -> dict:
+    """Build or update a warehouse from a folder of saved cable pages.
+
+    Args:
+        source: folder of saved pages (searched recursively); default: the bundled sample.
+        warehouse: warehouse folder; default ``warehouse/`` (``CABLES_WAREHOUSE``).
+        full_rebuild: start from an empty warehouse instead of adding to the existing one.
+
+    Returns:
+        A summary: the landing report, rows per table and the published paths.
+    """
+    cfg = settings()
+    source_path = Path(source) if source else cfg.source
+    wh = Warehouse.at(warehouse or cfg.warehouse)
+    logger = get_run_logger()
+    run_id = new_run_id()
+    with wh.lock():
+        _check_landing(wh, full_rebuild)
+        previous = wh.manifest()
+        if full_rebuild:
+            wh.clear(run_id)
+        try:
+            landing = land_pages(str(source_path), str(wh.root), run_id, cfg.landing_chunk_pages)
+            logger.info("landing: %s", landing)
+            files = wh.landed_files()
+            if not files:
+                raise BuildError(f"no pages found in {source_path} and none landed before")
+            staging = wh.staging(run_id)
+            futures = [
+                parse_pages.submit([str(f) for f in group], str(staging / "parsed"), i)
+                for i, group in enumerate(plan_batches(files, cfg.parse_batches))
+            ]
+            for future in futures:
+                future.result()
+            counts = publish(str(wh.root), str(staging / "parsed"), str(staging / "tables"), run_id)
+            database = build_views(str(wh.root), str(cfg.sql_dir))
+        finally:
+            wh.cleanup(run_id)
+        sources = sorted({*(previous or {}).get("sources", []), landing["source"]}) if not full_rebuild else [landing["source"]]
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "landing_version": LANDING_VERSION,
+            "run_id": run_id,
+            "built_at": utc_now().isoformat(),
+            "sources": sources,
+            "rows": counts,
+        }
+        wh.write_manifest(manifest)
+    logger.info("published %s: %s", wh.root, counts)
+    return {"warehouse": str(wh.root), "database": database, "landing": landing, **manifest}

@@ -1,0 +1,143 @@
+"""The warehouse folder: table folders, manifest, lock, and atomic Parquet writes."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+# Bump when a published table changes shape: tables are then re-parsed from the landed pages.
+SCHEMA_VERSION = 1
+# Bump when ``raw_page`` changes shape: older landings then need a full rebuild from sources.
+LANDING_VERSION = 1
+
+LANDING_TABLE = "raw_page"
+TABLES = ("cable", "recipient", "tag", "reference", "paragraph", "page_version", "reject")
+DATABASE_FILE = "cables.duckdb"
+MANIFEST_FILE = "warehouse.json"
+
+
+class BuildError(RuntimeError):
+    """A build that cannot publish a warehouse; the message is one line for the user."""
+
+
+def utc_now() -> datetime:
+    """The current time as a naive UTC timestamp, as the warehouse stores times."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def new_run_id() -> str:
+    """A sortable, unique id for one build."""
+    return utc_now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """Paths of one warehouse folder; nothing is created until a build asks for it."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, path: str | os.PathLike[str]) -> Warehouse:
+        return cls(Path(path).expanduser().resolve())
+
+    def table_dir(self, table: str) -> Path:
+        return self.root / table
+
+    def table_glob(self, table: str) -> str:
+        return str(self.table_dir(table) / "*.parquet")
+
+    @property
+    def database(self) -> Path:
+        return self.root / DATABASE_FILE
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST_FILE
+
+    def staging(self, run_id: str) -> Path:
+        return self.root / ".staging" / run_id
+
+    def trash(self, run_id: str) -> Path:
+        return self.root / ".trash" / run_id
+
+    def landed_files(self) -> list[Path]:
+        folder = self.table_dir(LANDING_TABLE)
+        return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+    def manifest(self) -> dict | None:
+        """The manifest of the last published build, or None for a new warehouse."""
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except FileNotFoundError:
+            return None
+
+    def write_manifest(self, manifest: dict) -> None:
+        tmp = self.manifest_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        os.replace(tmp, self.manifest_path)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the warehouse's build lock; a second build fails at once with a clear message."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle = open(self.root / ".lock", "w")  # noqa: SIM115 - held for the whole build
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise BuildError(f"another build is running on the warehouse {self.root}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    def clear(self, run_id: str) -> None:
+        """Move every table, the landing and the database out of the way (``--full-rebuild``)."""
+        trash = self.trash(run_id)
+        trash.mkdir(parents=True, exist_ok=True)
+        for name in (LANDING_TABLE, *TABLES, DATABASE_FILE, MANIFEST_FILE):
+            path = self.root / name
+            if path.exists():
+                os.replace(path, trash / name)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def swap_in(self, staged: Path, run_id: str) -> None:
+        """Replace each table folder by its staged version (one rename per table)."""
+        trash = self.trash(run_id)
+        trash.mkdir(parents=True, exist_ok=True)
+        for table in TABLES:
+            current = self.table_dir(table)
+            if current.exists():
+                os.replace(current, trash / table)
+            os.replace(staged / table, current)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def cleanup(self, run_id: str) -> None:
+        shutil.rmtree(self.staging(run_id), ignore_errors=True)
+        shutil.rmtree(self.trash(run_id), ignore_errors=True)
+
+
+def write_parquet_atomic(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> Path:
+    """Write a frame to ``path`` through a temporary file and a rename: never a half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        if isinstance(frame, pl.LazyFrame):
+            frame.sink_parquet(tmp, compression="zstd")
+        else:
+            frame.write_parquet(tmp, compression="zstd", statistics=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,47 @@
+-- one row per pair of tags printed together on at least one cable (tag_a < tag_b)
+with
+
+cable_tags as (
+    select distinct reference_id, tag
+    from tag
+),
+
+tag_cables as (
+    select tag, count(*) as cables
+    from cable_tags
+    group by tag
+),
+
+pairs as (
+    select
+        a.tag as tag_a,
+        b.tag as tag_b,
+        count(*) as cables,
+    from cable_tags as a
+    inner join cable_tags as b
+        on a.reference_id = b.reference_id and a.tag < b.tag
+    group by all
+),
+
+total as (
+    select count(*) as cables from cable
+),
+
+final as (
+    select
+        pairs.tag_a,
+        pairs.tag_b,
+        pairs.cables,
+        ta.cables as tag_a_cables,
+        tb.cables as tag_b_cables,
+        pairs.cables / total.cables as support,
+        pairs.cables * total.cables / (ta.cables * tb.cables) as lift,
+        pairs.cables / (ta.cables + tb.cables - pairs.cables) as jaccard,
+    from pairs
+    inner join tag_cables as ta on pairs.tag_a = ta.tag
+    inner join tag_cables as tb on pairs.tag_b = tb.tag
+    cross join total
+)
+
+select * from final
+order by cables desc, tag_a, tag_b

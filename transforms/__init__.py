@@ -1,0 +1,1 @@
+"""Pure Polars transforms: landed cable pages in, warehouse tables out (no file or network I/O)."""

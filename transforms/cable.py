@@ -1,0 +1,163 @@
+"""Cable-level fields read from the header and body, and the choice of the current version."""
+
+from __future__ import annotations
+
+import polars as pl
+
+_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
+
+TRANSMISSION_ID = r"^\s*(VZCZC[A-Z0-9]*)"
+# Precedence prosign(s) and date-time group: ``O 131503Z MAR 08``.
+DTG = (
+    r"(?m)^[ \t]*(?P<precedence>[ZOPR]{1,2})[ \t]+(?P<day>\d{2})(?P<hour>\d{2})(?P<minute>\d{2})Z"
+    r"[ \t]+(?P<month>[A-Z]{3})[ \t]+(?P<year>\d{2}|\d{4})[ \t]*$"
+)
+SENDER = r"(?m)^[ \t]*FM[ \t]+(.+?)[ \t]*$"
+SUBJECT = (
+    r"(?ms)^[ \t]*SUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*"
+    r"(?:\n[ \t]*\n|\n[ \t]*(?i:REFS?\b|REFTEL|CLASSIFIED BY)|\n[ \t]*¶?\d{1,2}\.|\z)"
+)
+TAGS_LINE = r"(?ims)^[ \t]*TAGS?[ \t]*:[ \t]*(.*?)[ \t]*(?:\n[ \t]*\n|\n[ \t]*SUBJ|\z)"
+TAG_TOKEN = r"[A-Z0-9][A-Z0-9_\-\.]*(?:[ \t]*\([^)\n]*\))?"
+# The last line of a cable is usually the signer's surname, maybe after ``NNNN``-style trailers.
+SIGNER = (
+    r"\n[ \t]*(?P<signer>[A-Z][A-Za-z'\-]+(?:[ \t]+[A-Z][A-Za-z'\-]+)?)[ \t]*\.?[ \t]*"
+    r"(?:\n[ \t]*(?:NNNN|BT|END CABLE|[ \t])*)*\z"
+)
+_NOT_SIGNERS = ["NNNN", "BT", "SIPDIS", "UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "NOFORN", "END", "TEXT"]
+PARTIAL = r"(?i)partial extract of the original cable"
+
+
+def two_digit_year(year: pl.Expr) -> pl.Expr:
+    """A 2- or 4-digit year as a full year: cables run 1966-2010, so ``66``-``99`` are the 1900s."""
+    y = year.cast(pl.Int32, strict=False)
+    return pl.when(y >= 100).then(y).when(y >= 50).then(y + 1900).otherwise(y + 2000)
+
+
+def dtg_timestamp(groups: pl.Expr) -> pl.Expr:
+    """The date-time group of the header as a naive UTC timestamp; null when it is impossible."""
+    f = groups.struct.field
+    return pl.datetime(
+        two_digit_year(f("year")),
+        f("month").replace_strict(_MONTHS, default=None, return_dtype=pl.Int8),
+        f("day").cast(pl.Int8, strict=False),
+        f("hour").cast(pl.Int8, strict=False),
+        f("minute").cast(pl.Int8, strict=False),
+        time_unit="us",
+    )
+
+
+def tag_list(tag_links: pl.Expr, body: pl.Expr) -> pl.Expr:
+    """Tags in page order: the viewer's tag links, else the tokens of the ``TAGS:`` line."""
+    from_line = body.str.extract(TAGS_LINE, 1).str.to_uppercase().str.extract_all(TAG_TOKEN)
+    links = tag_links.list.eval(pl.element().str.to_uppercase().str.strip_chars(" ,"))
+    return (
+        pl.when(tag_links.list.len() > 0)
+        .then(links)
+        .otherwise(from_line.fill_null([]))
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
+
+
+def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per readable cable page (``sha256``): every cable-level field of that version."""
+    dtg = pl.col("header").str.extract_groups(DTG)
+    signer = pl.col("body").str.extract_groups(SIGNER).struct.field("signer")
+    subject = pl.col("body").str.extract(SUBJECT, 1).str.replace_all(r"\s+", " ").str.strip_chars()
+    return (
+        parsed.filter(pl.col("reject_reason").is_null())
+        .with_columns(dtg.alias("_dtg"))
+        .select(
+            "sha256",
+            "reference_id",
+            "created_at",
+            "released_at",
+            "classification",
+            "origin",
+            subject.fill_null("").alias("subject"),
+            pl.col("header").str.extract(TRANSMISSION_ID, 1).alias("transmission_id"),
+            pl.col("_dtg").struct.field("precedence").alias("precedence"),
+            dtg_timestamp(pl.col("_dtg")).alias("dtg"),
+            pl.col("header").str.extract(SENDER, 1).alias("sender"),
+            pl.when(signer.str.to_uppercase().is_in(_NOT_SIGNERS)).then(None).otherwise(signer).alias("signer"),
+            pl.col("body").str.contains(PARTIAL).alias("is_partial"),
+            tag_list(pl.col("tag_links"), pl.col("body")).alias("tags"),
+            "viewer_title",
+            "header",
+            "body",
+        )
+    )
+
+
+def current_version(versions: pl.LazyFrame, landed: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per landed cable page (``source_uri``) with its status among the cable's versions.
+
+    The current version of a cable is the one released last; ties go to the longer text, then to
+    the first ``source_uri``. ``status`` is ``current``, ``duplicate`` (same content as the current
+    version, another page) or ``older_version``.
+    """
+    pages = landed.select("source_uri", "sha256", "fetched_at").join(
+        versions.select(
+            "sha256",
+            "reference_id",
+            "released_at",
+            (pl.col("header").str.len_bytes() + pl.col("body").str.len_bytes()).alias("text_bytes"),
+        ),
+        on="sha256",
+        how="inner",
+    )
+    pages = pages.sort(
+        ["reference_id", "released_at", "text_bytes", "source_uri"],
+        descending=[False, True, True, False],
+        nulls_last=True,
+    ).with_columns((pl.int_range(pl.len()).over("reference_id") + 1).alias("_rank"))
+    current_sha = pl.col("sha256").filter(pl.col("_rank") == 1).first().over("reference_id")
+    status = (
+        pl.when(pl.col("_rank") == 1)
+        .then(pl.lit("current"))
+        .when(pl.col("sha256") == current_sha)
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.lit("older_version"))
+    )
+    return pages.select(
+        "reference_id", "source_uri", "sha256", "released_at", "fetched_at", status.alias("status")
+    ).sort("reference_id", "source_uri")
+
+
+def cable(versions: pl.LazyFrame, page_versions: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per cable: the fields of its current version and the page they were read from."""
+    current = page_versions.filter(pl.col("status") == "current").select("reference_id", "sha256", "source_uri")
+    created = pl.col("created_at")
+    url = pl.format(
+        "/cable/{}/{}/{}.html",
+        created.dt.year(),
+        created.dt.month().cast(pl.String).str.zfill(2),
+        pl.col("reference_id"),
+    )
+    return (
+        versions.join(current, on=["reference_id", "sha256"], how="inner")
+        .unique(["reference_id"], keep="first")
+        .with_columns(url.alias("url"))
+        .select(
+            "reference_id",
+            "created_at",
+            "released_at",
+            "classification",
+            "origin",
+            "subject",
+            "transmission_id",
+            "precedence",
+            "dtg",
+            "sender",
+            "signer",
+            "is_partial",
+            "tags",
+            "url",
+            "viewer_title",
+            "header",
+            "body",
+            "source_uri",
+            "sha256",
+        )
+        .sort("reference_id")
+    )

@@ -1,0 +1,110 @@
+"""Split a Cable Viewer page into the viewer's meta table, the header and the body text."""
+
+from __future__ import annotations
+
+import polars as pl
+
+# The viewer's entities: newlines are written ``&#x000A;``; the rest are the usual five.
+_ENTITIES = ["&#x000A;", "&#x000a;", "&#10;", "&lt;", "&gt;", "&quot;", "&#39;", "&apos;", "&nbsp;", "&amp;"]
+_ENTITY_TEXT = ["\n", "\n", "\n", "<", ">", '"', "'", "'", " ", "&"]
+
+# The viewer's meta table: Reference ID | Created | Released | Classification | Origin.
+_CELL = r"<td>\s*(?:<a[^>]*>)?\s*(?P<{name}>[^<]*?)\s*(?:</a>)?\s*</td>\s*"
+META_ROW = r"</tr>\s*<tr>\s*" + "".join(
+    _CELL.format(name=n) for n in ("reference_id", "created", "released", "classification", "origin")
+)
+
+
+def _between(text: pl.Expr, start: str, end: str) -> pl.Expr:
+    """The text after the first ``start`` up to the next ``end`` (literal markers); null if absent."""
+    after = text.str.splitn(start, 2).struct.field("field_1")
+    return after.str.splitn(end, 2).struct.field("field_0")
+
+
+# The viewer links each numbered paragraph with an anchor holding a pilcrow; it is not cable text.
+_PARAGRAPH_ANCHOR = r"<a id=.par\d+.[^>]*>\s*¶\s*</a>"
+
+
+def decoded_text(content: pl.Series) -> pl.Series:
+    """One string per page: UTF-8, or Windows-1252 where a page is not valid UTF-8."""
+    try:
+        return content.cast(pl.String)
+    except pl.exceptions.PolarsError:
+        return content.map_elements(_decode_one, return_dtype=pl.String)
+
+
+def _decode_one(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def html_to_text(html: pl.Expr) -> pl.Expr:
+    """Text of a viewer ``<pre>`` block: viewer anchors and tags removed, entities decoded."""
+    return (
+        html.str.replace_all(_PARAGRAPH_ANCHOR, "")
+        .str.replace_all(r"<[^>]*>", "")
+        .str.replace_many(_ENTITIES, _ENTITY_TEXT)
+        .str.replace_all(r"\r\n?", "\n")
+    )
+
+
+def viewer_timestamp(cell: pl.Expr) -> pl.Expr:
+    """A viewer date cell (``2008-03-13 15:03``) as a naive timestamp; null when unreadable."""
+    return cell.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us")
+
+
+def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per distinct page content (``sha256``): meta table cells, header and body text.
+
+    ``pages`` needs ``sha256`` and ``text`` (the decoded page). ``reject_reason`` is null for a
+    readable cable page and says why otherwise.
+    """
+    text = pl.col("text")
+    # Literal splits, not one page-wide regex: a page is ~60 KB of which the cable is a part.
+    blocks = text.str.splitn("<code><pre>", 3)
+    out = pages.select(
+        "sha256",
+        text.str.len_bytes().alias("_len"),
+        text.str.contains("<h3>Viewing cable", literal=True).alias("_is_cable"),
+        _between(text, "<h3>Viewing cable", "</h3>").str.strip_chars().alias("h3"),
+        _between(text, "<table class='cable'>", "</table>").str.extract_groups(META_ROW).alias("m"),
+        blocks.struct.field("field_1").str.splitn("</pre>", 2).struct.field("field_0").alias("header_html"),
+        blocks.struct.field("field_2").str.splitn("</pre>", 2).struct.field("field_0").alias("body_html"),
+    ).unnest("m")
+    reference_id = pl.col("reference_id").str.strip_chars()
+    created_at = viewer_timestamp(pl.col("created"))
+    released_at = viewer_timestamp(pl.col("released"))
+    reason = (
+        pl.when(pl.col("_len") == 0)
+        .then(pl.lit("empty file"))
+        .when(~pl.col("_is_cable"))
+        .then(pl.lit("not a cable page"))
+        .when(pl.col("reference_id").is_null())
+        .then(pl.lit("cable page without a readable meta table"))
+        .when(pl.col("body_html").is_null())
+        .then(pl.lit("cable page without its header and body blocks"))
+        .when(reference_id == "")
+        .then(pl.lit("cable page without a reference id"))
+        .when(created_at.is_null())
+        .then(pl.lit("unreadable Created date"))
+        .when(released_at.is_null())
+        .then(pl.lit("unreadable Released date"))
+    )
+    return out.select(
+        "sha256",
+        reference_id.alias("reference_id"),
+        created_at.alias("created_at"),
+        released_at.alias("released_at"),
+        pl.col("classification").str.strip_chars().alias("classification"),
+        pl.col("origin").str.strip_chars().alias("origin"),
+        pl.col("h3").alias("viewer_title"),
+        pl.col("body_html")
+        .str.extract_all(r"<a href=[^>]*/?tag/[^>]*>[^<]*</a>")
+        .list.eval(html_to_text(pl.element()).str.strip_chars())
+        .alias("tag_links"),
+        html_to_text(pl.col("header_html")).str.strip_chars().alias("header"),
+        html_to_text(pl.col("body_html")).alias("body"),
+        reason.alias("reject_reason"),
+    )

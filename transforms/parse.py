@@ -1,0 +1,41 @@
+"""All tables of one batch of landed pages, keyed by page content (``sha256``)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.cable import cable_version
+from transforms.page import decoded_text, parsed_page
+from transforms.paragraph import paragraph
+from transforms.recipient import recipient
+from transforms.reference import reference
+from transforms.tag import tag
+
+CHILD_TABLES = ("recipient", "tag", "reference", "paragraph")
+
+
+def page_text(raw_pages: pl.DataFrame) -> pl.LazyFrame:
+    """One row per distinct page content: ``sha256`` and the decoded ``text``."""
+    distinct = raw_pages.select("sha256", "content").unique("sha256", keep="first")
+    return distinct.lazy().select("sha256", pl.col("content").map_batches(decoded_text, return_dtype=pl.String).alias("text"))
+
+
+def parsed_tables(raw_pages: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Every table of a batch of raw pages (``sha256``, ``content``), before version selection.
+
+    ``page`` holds one row per distinct content with its ``reject_reason`` (null for a cable);
+    ``cable_version`` one row per readable cable page; the child tables one row per item per page.
+    """
+    parsed = parsed_page(page_text(raw_pages)).collect()
+    versions = cable_version(parsed.lazy()).collect()
+    lazy = versions.lazy()
+    frames = [
+        parsed.lazy().select("sha256", "reference_id", "reject_reason"),
+        lazy,
+        recipient(lazy),
+        tag(lazy),
+        reference(lazy),
+        paragraph(lazy),
+    ]
+    names = ("page", "cable_version", *CHILD_TABLES)
+    return dict(zip(names, pl.collect_all(frames), strict=True))
