@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import polars as pl
 
-_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
+_MONTHS = {m: str(i) for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
 
 TRANSMISSION_ID = r"^\s*(VZCZC[A-Z0-9]*)"
 # Precedence prosign(s) and date-time group: ``O 131503Z MAR 08``.
 DTG = (
-    r"(?m)^[ \t]*(?P<precedence>[ZOPR]{1,2})[ \t]+(?P<day>\d{2})(?P<hour>\d{2})(?P<minute>\d{2})Z"
-    r"[ \t]+(?P<month>[A-Z]{3})[ \t]+(?P<year>\d{2}|\d{4})[ \t]*$"
+    r"(?m)^[ \t]*(?P<precedence>[ZOPR](?:[ \t]?[ZOPR])?)[ \t]+(?P<day>\d{2})(?P<hour>\d{2})(?P<minute>\d{2})Z"
+    r"[ \t]+(?P<month>[A-Z]{3})[ \t]+(?P<year>\d{2}|\d{4})\b"
 )
 SENDER = r"(?m)^[ \t]*FM[ \t]+(.+?)[ \t]*$"
 SUBJECT = (
     r"(?ms)^[ \t]*SUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*"
     r"(?:\n[ \t]*\n|\n[ \t]*(?i:REFS?\b|REFTEL|CLASSIFIED BY)|\n[ \t]*¶?\d{1,2}\.|\z)"
 )
-TAGS_LINE = r"(?ims)^[ \t]*TAGS?[ \t]*:[ \t]*(.*?)[ \t]*(?:\n[ \t]*\n|\n[ \t]*SUBJ|\z)"
+TAGS_LINE = r"(?ims)^[ \t]*TAGS?(?:[ \t]*:|[ \t]+)[ \t]*(.*?)[ \t]*(?:\n[ \t]*\n|\n[ \t]*SUBJ|\z)"
 TAG_TOKEN = r"[A-Z0-9][A-Z0-9_\-\.]*(?:[ \t]*\([^)\n]*\))?"
 # The last line of a cable is usually the signer's surname, maybe after ``NNNN``-style trailers.
 SIGNER = (
@@ -37,14 +37,9 @@ def two_digit_year(year: pl.Expr) -> pl.Expr:
 def dtg_timestamp(groups: pl.Expr) -> pl.Expr:
     """The date-time group of the header as a naive UTC timestamp; null when it is impossible."""
     f = groups.struct.field
-    return pl.datetime(
-        two_digit_year(f("year")),
-        f("month").replace_strict(_MONTHS, default=None, return_dtype=pl.Int8),
-        f("day").cast(pl.Int8, strict=False),
-        f("hour").cast(pl.Int8, strict=False),
-        f("minute").cast(pl.Int8, strict=False),
-        time_unit="us",
-    )
+    month = f("month").replace_strict(_MONTHS, default=None, return_dtype=pl.String).str.zfill(2)
+    text = pl.format("{}-{}-{} {}:{}", two_digit_year(f("year")), month, f("day"), f("hour"), f("minute"))
+    return text.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us")
 
 
 def tag_list(tag_links: pl.Expr, body: pl.Expr) -> pl.Expr:

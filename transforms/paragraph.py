@@ -4,26 +4,34 @@ from __future__ import annotations
 
 import polars as pl
 
-# A numbered paragraph starts a line after a blank line: ``1. (C)``, ``1.(C)``, ``¶1.``.
+# A numbered paragraph starts a line after a blank line (``1.``, ``¶1.``), or any line when a
+# portion marking follows the number (``1. (C)``, ``1.(C)``: newspaper extracts have no blank lines).
 NUMBERED_START = r"(\n[ \t]*\n[ \t]*)(¶?[ \t]*\d{1,3}[ \t]*\.)"
+MARKED_START = r"(\n[ \t]*)(¶?[ \t]*\d{1,3}[ \t]*\.[ \t]*\([A-Z])"
 # Number and portion marking at the start of a paragraph: ``12. (S//NF)``, ``(SBU)``.
 PREFIX = (
     r"^[ \t]*(?:¶?[ \t]*(?P<number>\d{1,3})[ \t]*\.)?[ \t]*"
-    r"(?:\((?P<marking>[A-Z]{1,6}(?:[ \t]*/{1,2}[ \t]*[A-Z]{1,6})*)(?:[ \t]*-[^)\n]{0,30})?\))?"
+    r"(?:\((?P<marking>[A-Z]{1,6}(?:[ \t]*/{1,2}[ \t]*[A-Z]{1,6})*)(?:[ \t]*-[^)\n]{0,30})?\)[ \t]*[\.:]?)?"
 )
 # Blocks of the opening lines that are header matter, not prose.
 PREAMBLE = (
     r"(?i)^[ \t]*(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL\b|SECRET\b|LIMITED OFFICIAL USE|"
     r"SENSITIVE BUT UNCLASSIFIED|FOR OFFICIAL USE ONLY|NOFORN\b|SIPDIS|E\.?[ \t]?O\.?[ \t]|DECL|"
     r"TAGS?[ \t]*:|SUBJ(?:ECT)?[ \t]*:|REFS?\b|REFTEL|CLASSIFIED BY|THIS RECORD IS A PARTIAL EXTRACT|"
-    r"PASS TO|DEPT FOR|STATE FOR|EXDIS|NODIS|LIMDIS)"
+    r"PASS TO|DEPT FOR|STATE FOR|EXDIS|NODIS|LIMDIS|"
+    r"(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,)"
 )
 _SPLIT = "\x1f"
 
 
 def paragraph(versions: pl.LazyFrame) -> pl.LazyFrame:
     """One row per body paragraph per cable page, in order, with number and marking as printed."""
-    chunks = ("\n\n" + pl.col("body")).str.replace_all(NUMBERED_START, "${1}" + _SPLIT + "${2}").str.split(_SPLIT)
+    chunks = (
+        ("\n\n" + pl.col("body"))
+        .str.replace_all(NUMBERED_START, "${1}" + _SPLIT + "${2}")
+        .str.replace_all(MARKED_START, "${1}" + _SPLIT + "${2}")
+        .str.split(_SPLIT)
+    )
     rows = (
         versions.select("sha256", "reference_id", chunks.alias("chunk"))
         .with_columns(pl.col("chunk").list.first().alias("_lead"), pl.col("chunk").list.slice(1))

@@ -8,7 +8,10 @@ from transforms.cable import two_digit_year
 from transforms.vocabulary import ORIGIN_FIXES, STATIONS
 
 # The REF block: from ``REF:``/``REFS:``/``REFTEL:`` at a line start to the next blank line.
-REF_BLOCK = r"(?ms)^[ \t]*(?:REFS?|REFTELS?)\b[ \t]*:?[ \t]*(.*?)[ \t]*(?:\n[ \t]*\n|\z)"
+REF_BLOCK = (
+    r"(?ms)^[ \t]*(?:REFS?|REFTELS?)\b[ \t]*:?[ \t]*(.*?)[ \t]*"
+    r"(?:\n[ \t]*\n|\n[ \t]*(?i:CLASSIFIED[ \t]+BY)|\n[ \t]*¶?\d{1,3}[ \t]*\.|\z)"
+)
 # Item letters: ``A)``, ``(A)``, ``A.`` at the start or after a space or semicolon.
 ITEM_START = r"(?:^|[\s;])\(?([A-Z])[\.\)][ \t]"
 # A cited cable: optional 2/4-digit year, origin (one or two words), serial number.

@@ -1,0 +1,64 @@
+"""Shared fixtures: the bundled sample, a warehouse built from it by a real flow run, the corpus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from cables.settings import PROJECT_ROOT, SAMPLE_DIR  # noqa: E402
+
+SHARED_DIR = Path(os.environ.get("CABLES_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+CORPUS_ARCHIVE = SHARED_DIR / "corpus" / "cablegate-pages.tar.xz"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A temporary Prefect server for the whole test session (one start-up, ~20 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def sample_build(prefect_harness, tmp_path_factory) -> dict:
+    """The result of a real flow run building a warehouse from the bundled sample."""
+    from flows.build import build_warehouse
+
+    return build_warehouse(source=str(SAMPLE_DIR), warehouse=str(tmp_path_factory.mktemp("wh") / "warehouse"))
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(sample_build) -> Path:
+    """The folder of the warehouse built from the bundled sample (treat it as read-only)."""
+    return Path(sample_build["warehouse"])
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    """The shared corpus of 9,490 real pages, unpacked; skips when ../shared is absent."""
+    if not CORPUS_ARCHIVE.exists():
+        pytest.skip(f"shared corpus not found ({CORPUS_ARCHIVE.name} beside the project); skipping corpus tests")
+    target = tmp_path_factory.mktemp("corpus")
+    if shutil.which("tar"):
+        subprocess.run(["tar", "xJf", str(CORPUS_ARCHIVE), "-C", str(target)], check=True)
+    else:  # pragma: no cover - every CI machine has tar
+        import tarfile
+
+        with tarfile.open(CORPUS_ARCHIVE) as archive:
+            archive.extractall(target, filter="data")
+    return target
