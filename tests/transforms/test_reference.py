@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from tests.transforms.helpers import versions
 from transforms.reference import reference
-from transforms.vocabulary import STATIONS
+from transforms.vocabulary import ORIGIN_FIXES, STATIONS
 
 
 def refs(block: str, created: str = "2008-03-13 15:03") -> list[tuple]:
@@ -68,4 +68,5 @@ def test_any_station_and_serial_resolve(station, serial, year):
     prefix = "" if year is None else f"{year:02d} "
     got = refs(f"REF: A) {prefix}{station} {serial:06d}")
     yy = "08" if year is None else f"{year:02d}"
-    assert got == [(1, "A", f"{prefix}{station} {serial:06d}", f"{yy}{station}{serial}")]
+    canonical = ORIGIN_FIXES.get(station, station)
+    assert got == [(1, "A", f"{prefix}{station} {serial:06d}", f"{yy}{canonical}{serial}")]
