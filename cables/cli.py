@@ -218,5 +218,24 @@ def info(warehouse: Path | None) -> None:
     click.echo(format_table(["name", "rows", "description"], rows, max_rows=len(rows), width=90))
 
 
+@main.command()
+@_warehouse_option
+def check(warehouse: Path | None) -> None:
+    """Run the data tests of sql/schema.yml against the warehouse; exit 1 if any fails."""
+    from cables.checks import declared_checks, failed_checks
+
+    checks = declared_checks(settings().sql_dir / "schema.yml")
+    con = _open(warehouse)
+    try:
+        failures = failed_checks(con, checks)
+    finally:
+        con.close()
+    for failed, count in failures:
+        click.echo(f"FAIL {failed.name}: {count:,} rows", err=True)
+    click.echo(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
+    if failures:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -64,8 +64,11 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def corpus_build(prefect_harness, corpus_dir: Path, tmp_path_factory) -> dict:
-    """One real flow run building a warehouse from the whole unpacked corpus."""
+def corpus_build(corpus_dir: Path, prefect_harness, tmp_path_factory) -> dict:
+    """One real flow run building a warehouse from the whole unpacked corpus.
+
+    ``corpus_dir`` comes first so a missing corpus skips before the Prefect server starts.
+    """
     from flows.build import build_warehouse
 
     warehouse = tmp_path_factory.mktemp("corpus-wh") / "warehouse"
@@ -104,7 +107,9 @@ def test_every_corpus_file_is_accounted_for(corpus_build, corpus_warehouse, corp
     reject_uris = set(reject["source_uri"])
     assert len(version_uris) == page_version.height, "a page is in page_version twice"
     assert len(reject_uris) == reject.height, "a page is in reject twice"
-    assert not version_uris & reject_uris, f"pages both versions and rejects: {sorted(version_uris & reject_uris)[:SHOW]}"
+    assert not version_uris & reject_uris, (
+        f"pages both versions and rejects: {sorted(version_uris & reject_uris)[:SHOW]}"
+    )
     assert version_uris | reject_uris == file_uris
 
     # One current version per cable, and the cables are exactly the current versions.
@@ -191,6 +196,7 @@ def test_views_answer_over_the_corpus_from_another_directory(corpus_build, tmp_p
         assert pair_cables <= min(a_cables, b_cables), top
         assert support == pytest.approx(pair_cables / cables), top
         assert jaccard == pytest.approx(pair_cables / (a_cables + b_cables - pair_cables)), top
+        assert lift == pytest.approx(pair_cables * cables / (a_cables * b_cables)), top
 
         bad = con.execute(
             "select tag_a, tag_b, cables, support, lift, jaccard from tag_cooccurrence "

@@ -1,0 +1,174 @@
+"""The build flow, run for real under a temporary Prefect server, on the bundled sample."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from flows.build import build_warehouse
+from flows.layout import TABLES, BuildError, Warehouse
+
+KEYS = {
+    "cable": ["reference_id"],
+    "recipient": ["reference_id", "position"],
+    "tag": ["reference_id", "position"],
+    "reference": ["reference_id", "position"],
+    "paragraph": ["reference_id", "position"],
+    "page_version": ["source_uri"],
+    "reject": ["source_uri"],
+}
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def table(warehouse: Path, name: str) -> pl.DataFrame:
+    return pl.read_parquet(warehouse / name / "*.parquet")
+
+
+def build(source: Path, warehouse: Path, **kw) -> dict:
+    return build_warehouse(source=str(source), warehouse=str(warehouse), **kw)
+
+
+def test_every_sample_file_is_accounted_for(sample_build, sample_dir):
+    rows = sample_build["rows"]
+    files = files_under(sample_dir)
+    assert rows["raw_page"] == len(files) == 57
+    assert rows["cable"] + (rows["page_version"] - rows["cable"]) + rows["reject"] == len(files)
+    assert rows["cable"] == 32 and rows["reject"] == 2
+    wh = Path(sample_build["warehouse"])
+    statuses = table(wh, "page_version").group_by("status").len().sort("status")
+    assert dict(statuses.iter_rows())["current"] == 32
+    assert table(wh, "reject")["reason"].to_list() == ["not a cable page", "not a cable page"]
+
+
+def test_layout_holds_only_current_parquet_files(sample_warehouse):
+    for name in (*TABLES, "raw_page"):
+        entries = list((sample_warehouse / name).iterdir())
+        assert entries and all(p.suffix == ".parquet" for p in entries), name
+    assert not (sample_warehouse / ".staging").exists() or not any((sample_warehouse / ".staging").iterdir())
+    manifest = json.loads((sample_warehouse / "warehouse.json").read_text())
+    assert manifest["schema_version"] >= 1 and manifest["rows"]["cable"] == 32
+
+
+def test_keys_are_unique_and_children_belong_to_cables(sample_warehouse):
+    cables = set(table(sample_warehouse, "cable")["reference_id"])
+    for name, key in KEYS.items():
+        frame = table(sample_warehouse, name)
+        assert frame.select(key).is_duplicated().sum() == 0, name
+        if "reference_id" in frame.columns and name != "reject":
+            assert set(frame["reference_id"]) <= cables, name
+
+
+def test_rebuild_on_the_same_input_changes_nothing(prefect_harness, sample_dir, tmp_path):
+    wh = tmp_path / "wh"
+    first = build(sample_dir, wh)
+    before = {name: table(wh, name).drop("fetched_at", strict=False) for name in TABLES}
+    second = build(sample_dir, wh)
+    assert second["landing"]["landed_new"] == 0 and second["landing"]["unchanged"] == 57
+    assert second["rows"] == first["rows"]
+    for name in TABLES:
+        assert table(wh, name).drop("fetched_at", strict=False).equals(before[name]), name
+
+
+def test_sources_add_up_and_full_rebuild_starts_over(prefect_harness, sample_dir, tmp_path):
+    part_a, part_b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(sample_dir / "chillicoder__cablegate", part_a / "chillicoder__cablegate")
+    shutil.copytree(sample_dir / "gabrielduque__wikileaks-mirror-jp.github.com", part_b / "gabrielduque")
+    wh = tmp_path / "wh"
+    only_a = build(part_a, wh)["rows"]
+    union = build(part_b, wh)["rows"]
+    assert union["raw_page"] == len(files_under(part_a)) + len(files_under(part_b))
+    ids_a = set(table(wh, "page_version").filter(pl.col("source_uri").str.contains("/a/"))["reference_id"])
+    ids_b = set(table(wh, "page_version").filter(pl.col("source_uri").str.contains("/b/"))["reference_id"])
+    assert set(table(wh, "cable")["reference_id"]) == ids_a | ids_b
+    assert union["cable"] == len(ids_a | ids_b) > only_a["cable"]
+    rebuilt = build(part_b, wh, full_rebuild=True)["rows"]
+    assert rebuilt["raw_page"] == len(files_under(part_b))
+    assert set(table(wh, "cable")["reference_id"]) == ids_b
+
+
+def test_a_changed_page_is_landed_again_and_wins(prefect_harness, sample_dir, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(sample_dir / "chillicoder__cablegate", src)
+    wh = tmp_path / "wh"
+    build(src, wh)
+    page = next(p for p in files_under(src) if "_history" not in str(p) and p.name == "09TRIPOLI65.html")
+    text = page.read_text()
+    head, meta = text.split("<table class='cable'>", 1)
+    released = re.search(r"reldate/[^>]*>([^<]*)<", meta).group(1)
+    page.write_text(head + "<table class='cable'>" + meta.replace(released, "2011-12-31 23:59", 1))
+    result = build(src, wh)
+    assert result["landing"]["landed_changed"] == 1
+    versions = table(wh, "page_version").filter(pl.col("reference_id") == "09TRIPOLI65")
+    assert sorted(versions["status"]) == ["current", "older_version"]
+    cable = table(wh, "cable").filter(pl.col("reference_id") == "09TRIPOLI65").row(0, named=True)
+    assert str(cable["released_at"]) == "2011-12-31 23:59:00"
+    assert result["rows"]["raw_page"] == result["rows"]["page_version"] + result["rows"]["reject"]
+
+
+def test_nothing_to_publish_is_an_error_and_keeps_the_warehouse(prefect_harness, sample_dir, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(BuildError, match="no pages found"):
+        build(empty, tmp_path / "new")
+    assert not (tmp_path / "new" / "cables.duckdb").exists()
+
+
+def test_a_second_build_on_a_locked_warehouse_fails_clearly(prefect_harness, sample_dir, tmp_path):
+    wh = Warehouse.at(tmp_path / "wh")
+    with wh.lock(), pytest.raises(BuildError, match="another build is running"):
+        build(sample_dir, wh.root)
+
+
+def test_views_work_from_any_directory(sample_warehouse, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    con = duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from cable").fetchone()[0] == 32
+        top = con.execute("select tag_a, tag_b, cables from tag_cooccurrence limit 1").fetchone()
+        assert top[2] >= 2
+        volume = con.execute("select sum(cables) from embassy_volume_by_month").fetchone()[0]
+        assert volume == 32
+        tripoli = con.execute(
+            "select count(*) from embassy_volume_by_month where origin = 'Embassy Tripoli'"
+        ).fetchone()[0]
+        assert tripoli > 0
+    finally:
+        con.close()
+
+
+def test_moved_warehouse_is_repointed(sample_warehouse, tmp_path):
+    from cables.settings import SQL_DIR
+    from flows.serve import connect_read_only
+
+    moved = tmp_path / "moved"
+    shutil.copytree(sample_warehouse, moved)
+    os.utime(moved)
+    con = connect_read_only(Warehouse.at(moved), SQL_DIR)
+    try:
+        root, paths = con.execute(
+            "select (select root from _warehouse), (select sql from duckdb_views() where view_name = 'cable')"
+        ).fetchone()
+    finally:
+        con.close()
+    assert root == str(moved) and str(moved) in paths
+
+
+def test_older_landing_format_asks_for_a_full_rebuild(prefect_harness, sample_dir, tmp_path):
+    wh = tmp_path / "wh"
+    build(sample_dir / "heuer__cablemap", wh)
+    manifest = json.loads((wh / "warehouse.json").read_text())
+    manifest["landing_version"] = 0
+    (wh / "warehouse.json").write_text(json.dumps(manifest))
+    with pytest.raises(BuildError, match="--full-rebuild"):
+        build(sample_dir / "heuer__cablemap", wh)
+    assert build(sample_dir / "heuer__cablemap", wh, full_rebuild=True)["rows"]["cable"] >= 1
