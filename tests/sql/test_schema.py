@@ -1,0 +1,60 @@
+"""Data tests of sql/schema.yml on the sample warehouse, and proof that they catch bad rows."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from cables.checks import declared_checks, failed_checks
+from cables.settings import SQL_DIR
+from flows.serve import sql_views
+
+CHECKS = declared_checks(SQL_DIR / "schema.yml")
+
+
+def test_every_view_and_table_has_data_tests(sample_warehouse):
+    tested = {check.model for check in CHECKS}
+    views = {name for name, _, _ in sql_views(SQL_DIR)}
+    assert views <= tested
+    assert {"cable", "recipient", "tag", "reference", "paragraph", "page_version", "reject", "raw_page"} <= tested
+
+
+def test_data_tests_pass_on_the_sample(sample_warehouse):
+    con = duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True)
+    try:
+        failures = failed_checks(con, CHECKS)
+    finally:
+        con.close()
+    assert [(f.name, n) for f, n in failures] == []
+
+
+@pytest.mark.parametrize(
+    ("broken", "kind"),
+    [
+        ("select * from cable union all select * from cable limit 40", "unique"),
+        ("select * replace (null as origin) from cable", "not_null"),
+        ("select * replace ('TOP SECRET' as classification) from cable", "accepted_values"),
+        ("select * replace (created_at + interval 30 year as created_at) from cable", "expression_is_true"),
+    ],
+)
+def test_data_tests_catch_broken_cables(sample_warehouse, tmp_path, broken, kind):
+    con = duckdb.connect(str(tmp_path / "broken.duckdb"))
+    try:
+        con.execute(f"attach '{sample_warehouse / 'cables.duckdb'}' as wh (read_only)")
+        con.execute("create view cable as " + broken.replace("from cable", "from wh.cable"))
+        failures = failed_checks(con, [c for c in CHECKS if c.model == "cable"])
+    finally:
+        con.close()
+    assert kind in {f.kind for f, _ in failures}
+
+
+def test_relationships_catch_orphans(sample_warehouse, tmp_path):
+    con = duckdb.connect(str(tmp_path / "orphan.duckdb"))
+    try:
+        con.execute(f"attach '{sample_warehouse / 'cables.duckdb'}' as wh (read_only)")
+        con.execute("create view cable as select * from wh.cable where reference_id <> '08TRIPOLI220'")
+        con.execute("create view tag as select * from wh.tag")
+        failures = failed_checks(con, [c for c in CHECKS if c.model == "tag" and c.kind == "relationships"])
+    finally:
+        con.close()
+    assert len(failures) == 1 and failures[0][1] == 5
