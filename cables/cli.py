@@ -26,7 +26,9 @@ WAREHOUSE_HELP = "Warehouse folder (default: warehouse/, or CABLES_WAREHOUSE)."
 
 
 def _warehouse_option(func):
-    return click.option("--warehouse", "-w", type=click.Path(file_okay=False, path_type=Path), default=None, help=WAREHOUSE_HELP)(func)
+    return click.option(
+        "--warehouse", "-w", type=click.Path(file_okay=False, path_type=Path), default=None, help=WAREHOUSE_HELP
+    )(func)
 
 
 def _fail(message: str) -> None:
@@ -79,7 +81,7 @@ def build(source: Path | None, warehouse: Path | None, full_rebuild: bool) -> No
         )
     except BuildError as exc:
         _fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 - one line for the user, details are in the flow log
+    except Exception as exc:
         _fail(f"build failed: {type(exc).__name__}: {exc}")
     click.echo(format_summary(result))
 
@@ -97,7 +99,10 @@ def format_summary(result: dict) -> str:
         f"+ {rows['reject']:,} rejects",
         "rows",
     ]
-    lines += [f"  {name:<13}{rows[name]:>9,}" for name in ("cable", "recipient", "tag", "reference", "paragraph", "page_version", "reject")]
+    lines += [
+        f"  {name:<13}{rows[name]:>9,}"
+        for name in ("cable", "recipient", "tag", "reference", "paragraph", "page_version", "reject")
+    ]
     lines.append(f"database    {result['database']}")
     return "\n".join(lines)
 
@@ -114,9 +119,20 @@ def _jsonable(value):
 
 @main.command()
 @click.argument("query", required=False)
-@click.option("--file", "-f", "query_file", type=click.File("r"), default=None, help="Read the query from a file ('-' for stdin).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True, help="Output format.")
-@click.option("--max-rows", type=int, default=50, show_default=True, help="Rows shown in table format (all rows in csv/json).")
+@click.option(
+    "--file", "-f", "query_file", type=click.File("r"), default=None, help="Read the query from a file ('-' for stdin)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--max-rows", type=int, default=50, show_default=True, help="Rows shown in table format (all rows in csv/json)."
+)
 @_warehouse_option
 def sql(query: str | None, query_file, fmt: str, max_rows: int, warehouse: Path | None) -> None:
     """Run read-only SQL against the warehouse and print the result.
@@ -174,7 +190,9 @@ def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: in
 @main.command()
 @click.argument("name")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), required=True, help="File format.")
-@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option(
+    "--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write."
+)
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 @_warehouse_option
 def export(name: str, fmt: str, out: Path, overwrite: bool, warehouse: Path | None) -> None:
@@ -189,7 +207,7 @@ def export(name: str, fmt: str, out: Path, overwrite: bool, warehouse: Path | No
         options = "format csv, header true" if fmt == "csv" else "format parquet, compression zstd"
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
-        con.execute(f'copy (select * from "{name}") to \'{_sql_string(str(tmp))}\' ({options})')
+        con.execute(f"copy (select * from \"{name}\") to '{_sql_string(str(tmp))}' ({options})")
         tmp.replace(out)
         count = con.execute(f'select count(*) from "{name}"').fetchone()[0]
     finally:

@@ -94,7 +94,11 @@ def build_warehouse(
             database = build_views(str(wh.root), str(cfg.sql_dir))
         finally:
             wh.cleanup(run_id)
-        sources = sorted({*(previous or {}).get("sources", []), landing["source"]}) if not full_rebuild else [landing["source"]]
+        sources = (
+            sorted({*(previous or {}).get("sources", []), landing["source"]})
+            if not full_rebuild
+            else [landing["source"]]
+        )
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "landing_version": LANDING_VERSION,

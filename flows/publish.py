@@ -26,7 +26,9 @@ def parse_batch(files: list[Path], out_dir: Path, batch: int) -> Path:
     """Parse the pages of some landed files; write each parsed table to ``out_dir/<table>/``."""
     raw = pl.read_parquet(files, columns=["sha256", "content"])
     for name, frame in parsed_tables(raw).items():
-        write_parquet_atomic(frame.with_columns(pl.lit(batch, pl.Int32).alias("batch")), out_dir / name / f"batch-{batch:05d}.parquet")
+        write_parquet_atomic(
+            frame.with_columns(pl.lit(batch, pl.Int32).alias("batch")), out_dir / name / f"batch-{batch:05d}.parquet"
+        )
     return out_dir
 
 

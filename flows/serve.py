@@ -55,9 +55,7 @@ def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     con = duckdb.connect(str(tmp))
     try:
         for table in (LANDING_TABLE, *TABLES):
-            con.execute(
-                f"create view {table} as select * from read_parquet({_quote(warehouse.table_glob(table))})"
-            )
+            con.execute(f"create view {table} as select * from read_parquet({_quote(warehouse.table_glob(table))})")
             con.execute(f"comment on view {table} is {_quote(TABLE_COMMENTS[table])}")
         pending = sql_views(sql_dir)
         # Views may build on each other: create in passes until none is left or none succeeds.
@@ -89,9 +87,7 @@ def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
 def connect_read_only(warehouse: Warehouse, sql_dir: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse, re-pointing the views first if the folder moved."""
     if not warehouse.database.exists():
-        raise ServeError(
-            f"no warehouse at {warehouse.root} (run `cables build --warehouse {warehouse.root}` first)"
-        )
+        raise ServeError(f"no warehouse at {warehouse.root} (run `cables build --warehouse {warehouse.root}` first)")
     con = duckdb.connect(str(warehouse.database), read_only=True)
     try:
         version, root = con.execute("select schema_version, root from _warehouse").fetchone()

@@ -14,7 +14,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from cables.settings import PROJECT_ROOT, SAMPLE_DIR  # noqa: E402
+from cables.settings import PROJECT_ROOT, SAMPLE_DIR
 
 SHARED_DIR = Path(os.environ.get("CABLES_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 CORPUS_ARCHIVE = SHARED_DIR / "corpus" / "cablegate-pages.tar.xz"

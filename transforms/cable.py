@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-_MONTHS = {m: str(i) for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
+_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_MONTHS = {m: str(i) for i, m in enumerate(_MONTH_NAMES, start=1)}
 
 TRANSMISSION_ID = r"^\s*(VZCZC[A-Z0-9]*)"
 # Precedence prosign(s) and date-time group: ``O 131503Z MAR 08``.

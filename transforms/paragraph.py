@@ -41,7 +41,9 @@ def paragraph(versions: pl.LazyFrame) -> pl.LazyFrame:
         )
         .with_columns(
             pl.col("_lead")
-            .list.eval(pl.element().filter(~pl.element().str.contains(PREAMBLE) & (pl.element().str.strip_chars() != "")))
+            .list.eval(
+                pl.element().filter(~pl.element().str.contains(PREAMBLE) & (pl.element().str.strip_chars() != ""))
+            )
             .list.concat(pl.col("chunk"))
             .alias("chunk")
         )

@@ -17,7 +17,9 @@ CHILD_TABLES = ("recipient", "tag", "reference", "paragraph")
 def page_text(raw_pages: pl.DataFrame) -> pl.LazyFrame:
     """One row per distinct page content: ``sha256`` and the decoded ``text``."""
     distinct = raw_pages.select("sha256", "content").unique("sha256", keep="first")
-    return distinct.lazy().select("sha256", pl.col("content").map_batches(decoded_text, return_dtype=pl.String).alias("text"))
+    return distinct.lazy().select(
+        "sha256", pl.col("content").map_batches(decoded_text, return_dtype=pl.String).alias("text")
+    )
 
 
 def parsed_tables(raw_pages: pl.DataFrame) -> dict[str, pl.DataFrame]:

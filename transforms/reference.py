@@ -15,7 +15,9 @@ REF_BLOCK = (
 # Item letters: ``A)``, ``(A)``, ``A.`` at the start or after a space or semicolon.
 ITEM_START = r"(?:^|[\s;])\(?([A-Z])[\.\)][ \t]"
 # A cited cable: optional 2/4-digit year, origin (one or two words), serial number.
-CITED = r"(?:\b(?P<year>\d{4}|\d{2})[ \t]+)?\b(?P<w1>[A-Z]{2,})(?:[ \t]+(?P<w2>[A-Z]{2,}))?[ \t]+0*(?P<serial>\d{1,6})\b"
+CITED = (
+    r"(?:\b(?P<year>\d{4}|\d{2})[ \t]+)?\b(?P<w1>[A-Z]{2,})(?:[ \t]+(?P<w2>[A-Z]{2,}))?[ \t]+0*(?P<serial>\d{1,6})\b"
+)
 _SPLIT = "\x1f"
 
 

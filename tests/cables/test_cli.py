@@ -27,8 +27,14 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_sql_csv_is_clean_on_stdout(sample_warehouse):
-    out = run("sql", "-w", str(sample_warehouse), "--format", "csv",
-              "select reference_id, subject from cable order by reference_id limit 3")
+    out = run(
+        "sql",
+        "-w",
+        str(sample_warehouse),
+        "--format",
+        "csv",
+        "select reference_id, subject from cable order by reference_id limit 3",
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("\n") == 4 and out.stdout.endswith("\n") and "\r" not in out.stdout
     rows = list(csv.reader(io.StringIO(out.stdout)))
@@ -56,7 +62,9 @@ def test_sql_from_file_and_stdin(sample_warehouse, tmp_path):
     query_file.write_text("select count(*) as n from cable")
     runner = CliRunner()
     by_file = runner.invoke(main, ["sql", "-w", str(sample_warehouse), "-f", str(query_file), "--format", "csv"])
-    by_stdin = runner.invoke(main, ["sql", "-w", str(sample_warehouse), "--format", "csv"], input="select count(*) as n from cable")
+    by_stdin = runner.invoke(
+        main, ["sql", "-w", str(sample_warehouse), "--format", "csv"], input="select count(*) as n from cable"
+    )
     assert by_file.stdout == by_stdin.stdout == "n\n32\n"
 
 
@@ -77,21 +85,37 @@ def test_bad_sql_and_missing_warehouse_are_one_line_errors(sample_warehouse, tmp
 def test_export_tables_and_views(sample_warehouse, tmp_path, fmt):
     out = tmp_path / f"pairs.{fmt}"
     runner = CliRunner()
-    result = runner.invoke(main, ["export", "tag_cooccurrence", "-w", str(sample_warehouse), "--format", fmt, "--out", str(out)])
+    result = runner.invoke(
+        main, ["export", "tag_cooccurrence", "-w", str(sample_warehouse), "--format", fmt, "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     frame = pl.read_csv(out) if fmt == "csv" else pl.read_parquet(out)
     con = duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True)
     assert frame.height == con.execute("select count(*) from tag_cooccurrence").fetchone()[0] > 0
     con.close()
-    again = runner.invoke(main, ["export", "tag_cooccurrence", "-w", str(sample_warehouse), "--format", fmt, "--out", str(out)])
+    again = runner.invoke(
+        main, ["export", "tag_cooccurrence", "-w", str(sample_warehouse), "--format", fmt, "--out", str(out)]
+    )
     assert again.exit_code == 1 and "--overwrite" in again.stderr
-    forced = runner.invoke(main, ["export", "cable", "-w", str(sample_warehouse), "--format", fmt, "--out", str(out), "--overwrite"])
+    forced = runner.invoke(
+        main, ["export", "cable", "-w", str(sample_warehouse), "--format", fmt, "--out", str(out), "--overwrite"]
+    )
     assert forced.exit_code == 0
 
 
 def test_export_refuses_unknown_names(sample_warehouse, tmp_path):
     result = CliRunner().invoke(
-        main, ["export", 'cable"; drop view cable; --', "-w", str(sample_warehouse), "--format", "csv", "--out", str(tmp_path / "x.csv")]
+        main,
+        [
+            "export",
+            'cable"; drop view cable; --',
+            "-w",
+            str(sample_warehouse),
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "x.csv"),
+        ],
     )
     assert result.exit_code == 1 and "no table or view named" in result.stderr
     assert not (tmp_path / "x.csv").exists()
@@ -107,7 +131,9 @@ def test_info_and_check(sample_warehouse):
 
 
 def test_build_prints_the_summary_and_exits_zero(prefect_harness, sample_dir, tmp_path):
-    result = CliRunner().invoke(main, ["build", "--source", str(sample_dir / "heuer__cablemap"), "-w", str(tmp_path / "wh")])
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(sample_dir / "heuer__cablemap"), "-w", str(tmp_path / "wh")]
+    )
     assert result.exit_code == 0, result.output
     assert "pages" in result.stdout and "rejects" in result.stdout and "cables.duckdb" in result.stdout
 

@@ -78,7 +78,7 @@ def test_one_row_per_page_and_no_page_lost():
 
 
 def test_decoded_text_falls_back_for_non_utf8_pages():
-    series = pl.Series(["ok".encode(), "caf\xe9 \xb61.".encode("latin-1")], dtype=pl.Binary)
+    series = pl.Series([b"ok", "caf\xe9 \xb61.".encode("latin-1")], dtype=pl.Binary)
     assert decoded_text(series).to_list() == ["ok", "café ¶1."]
 
 

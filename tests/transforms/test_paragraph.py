@@ -35,7 +35,11 @@ def test_marking_with_a_note_and_pilcrow_numbering():
 
 def test_unnumbered_prose_splits_at_blank_lines_without_the_preamble():
     body = PREAMBLE + "First paragraph\nwraps.\n\n(C) Second one.\n\nSTEVENS"
-    assert paras(body) == [(1, None, None, "First paragraph\nwraps."), (2, None, "C", "Second one."), (3, None, None, "STEVENS")]
+    assert paras(body) == [
+        (1, None, None, "First paragraph\nwraps."),
+        (2, None, "C", "Second one."),
+        (3, None, None, "STEVENS"),
+    ]
 
 
 def test_newspaper_extract_without_blank_lines():

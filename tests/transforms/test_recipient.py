@@ -20,7 +20,9 @@ def test_routed_header():
         "FM AMEMBASSY TRIPOLI\nTO RUEHC/SECSTATE WASHDC IMMEDIATE 3217\nINFO RHEHAAA/NSC WASHINGTON DC\n"
         "RUEHTU/AMEMBASSY TUNIS IMMEDIATE 0452\nRUEHIA/USINFO WASHDC\nRUEHEE/ARAB LEAGUE COLLECTIVE\nBT"
     )
-    assert [(r["kind"], r["position"], r["routing_indicator"], r["name"], r["precedence"], r["serial"]) for r in rows] == [
+    assert [
+        (r["kind"], r["position"], r["routing_indicator"], r["name"], r["precedence"], r["serial"]) for r in rows
+    ] == [
         ("to", 1, "RUEHC", "SECSTATE WASHDC", "IMMEDIATE", "3217"),
         ("info", 2, "RHEHAAA", "NSC WASHINGTON DC", None, None),
         ("info", 3, "RUEHTU", "AMEMBASSY TUNIS", "IMMEDIATE", "0452"),
