@@ -8,6 +8,10 @@ import polars as pl
 # portion marking follows the number (``1. (C)``, ``1.(C)``: newspaper extracts have no blank lines).
 NUMBERED_START = r"(\n[ \t]*\n[ \t]*)(¶?[ \t]*\d{1,3}[ \t]*\.)"
 MARKED_START = r"(\n[ \t]*)(¶?[ \t]*\d{1,3}[ \t]*\.[ \t]*\([A-Z])"
+# Paragraph 1 glued to the end of the classification reasons: ``REASON: 1.4 (b), (d) 1. (C/NF)``.
+GLUED_FIRST = r"(\d\.\d[ \t]*\([a-hA-H]\)(?:[ \t]*(?:,|AND|and)?[ \t]*\([a-hA-H]\))*[ \t]*\.?[ \t]+)(1\.[ \t]*\([A-Z])"
+# Page markers the system printed between the sections of a long cable: ``TRIPOLI 00000095  001.2 OF 002``.
+PAGE_MARKER = r"(?m)^[ \t]*[A-Z][A-Z \t]*[ \t]0{2,}\d+[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}[ \t]*(?:\n|$)"
 # Number and portion marking at the start of a paragraph: ``12. (S//NF)``, ``(SBU)``.
 PREFIX = (
     r"^[ \t]*(?:¶?[ \t]*(?P<number>\d{1,3})[ \t]*\.)?[ \t]*"
@@ -15,7 +19,7 @@ PREFIX = (
 )
 # Blocks of the opening lines that are header matter, not prose.
 PREAMBLE = (
-    r"(?i)^[ \t]*(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL\b|SECRET\b|LIMITED OFFICIAL USE|"
+    r"(?i)^\s*(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL\b|SECRET\b|LIMITED OFFICIAL USE|"
     r"SENSITIVE BUT UNCLASSIFIED|FOR OFFICIAL USE ONLY|NOFORN\b|SIPDIS|E\.?[ \t]?O\.?[ \t]|DECL|"
     r"TAGS?[ \t]*:|SUBJ(?:ECT)?[ \t]*:|REFS?\b|REFTEL|CLASSIFIED BY|THIS RECORD IS A PARTIAL EXTRACT|"
     r"PASS TO|DEPT FOR|STATE FOR|EXDIS|NODIS|LIMDIS|"
@@ -28,6 +32,8 @@ def paragraph(versions: pl.LazyFrame) -> pl.LazyFrame:
     """One row per body paragraph per cable page, in order, with number and marking as printed."""
     chunks = (
         ("\n\n" + pl.col("body"))
+        .str.replace_all(PAGE_MARKER, "")
+        .str.replace_all(GLUED_FIRST, "${1}" + _SPLIT + "${2}")
         .str.replace_all(NUMBERED_START, "${1}" + _SPLIT + "${2}")
         .str.replace_all(MARKED_START, "${1}" + _SPLIT + "${2}")
         .str.split(_SPLIT)

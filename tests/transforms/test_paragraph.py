@@ -53,3 +53,19 @@ def test_newspaper_extract_without_blank_lines():
 
 def test_empty_body_has_no_paragraphs():
     assert paras("") == []
+
+
+def test_first_paragraph_glued_to_the_classification_reasons():
+    body = (
+        "SUBJECT: X\n\nREF: A) LONDON 209\n\nCLASSIFIED BY: Gene A. Cretz, Ambassador. "
+        "REASON: 1.4 (b), (d) 1. (C/NF) Summary: text.\n\n2. (C/NF) Two."
+    )
+    assert paras(body) == [(1, 1, "C/NF", "Summary: text."), (2, 2, "C/NF", "Two.")]
+
+
+def test_page_markers_are_not_paragraphs():
+    body = (
+        "SUBJECT: X\n\nTRIPOLI 00000095  001.2 OF 002\n \n \nCLASSIFIED BY: Gene A. Cretz,\nDepartment of State.\n"
+        "REASON: 1.4 (b), (d)\n1. (S/NF) One\nTRIPOLI 00000095  002 OF 002\ncontinued.\n\n2. (C) Two."
+    )
+    assert paras(body) == [(1, 1, "S/NF", "One\ncontinued."), (2, 2, "C", "Two.")]
