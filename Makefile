@@ -6,12 +6,13 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install lock clean
 
-$(BIN)/cables: pyproject.toml
+# requirements.lock pins every dependency; pyproject.toml stays the source of truth (`make lock`).
+$(BIN)/cables: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[dev]"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e ".[dev]"
 	touch $(BIN)/cables
 
 install: $(BIN)/cables
@@ -28,6 +29,9 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py --source $(or $(SOURCE),data/sample)
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --upgrade -o requirements.lock
 
 clean:
 	rm -rf warehouse/* warehouse/.staging warehouse/.trash
