@@ -8,18 +8,16 @@ import polars as pl
 _ENTITIES = ["&#x000A;", "&#x000a;", "&#10;", "&lt;", "&gt;", "&quot;", "&#39;", "&apos;", "&nbsp;", "&amp;"]
 _ENTITY_TEXT = ["\n", "\n", "\n", "<", ">", '"', "'", "'", " ", "&"]
 
+# Each part is found by a regex that opens with a literal (a fast substring search), so a
+# ~60 KB page is scanned a few times at memory speed, never copied whole.
+TITLE = r"<h3>\s*Viewing cable\s*([^<]*?)\s*</h3>"
 # The viewer's meta table: Reference ID | Created | Released | Classification | Origin.
 _CELL = r"<td>\s*(?:<a[^>]*>)?\s*(?P<{name}>[^<]*?)\s*(?:</a>)?\s*</td>\s*"
-META_ROW = r"</tr>\s*<tr>\s*" + "".join(
+META_TABLE = r"<table class=.cable.>\s*<tr>\s*(?:<th>[^<]*</th>\s*)*</tr>\s*<tr>\s*" + "".join(
     _CELL.format(name=n) for n in ("reference_id", "created", "released", "classification", "origin")
 )
-
-
-def _between(text: pl.Expr, start: str, end: str) -> pl.Expr:
-    """The text after the first ``start`` up to the next ``end`` (literal markers); null if absent."""
-    after = text.str.splitn(start, 2).struct.field("field_1")
-    return after.str.splitn(end, 2).struct.field("field_0")
-
+# A ``<pre>`` block, tags included (no capture group: the fast engine finds whole matches).
+PRE_BLOCK = r"<pre>[^<]*(?:<(?:[^/]|/[^p])[^<]*)*</pre>"
 
 # The viewer links each numbered paragraph with an anchor holding a pilcrow; it is not cable text.
 _PARAGRAPH_ANCHOR = r"<a id=.par\d+.[^>]*>\s*¶\s*</a>"
@@ -62,17 +60,19 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     readable cable page and says why otherwise.
     """
     text = pl.col("text")
-    # Literal splits, not one page-wide regex: a page is ~60 KB of which the cable is a part.
-    blocks = text.str.splitn("<code><pre>", 3)
     out = pages.select(
         "sha256",
         text.str.len_bytes().alias("_len"),
         text.str.contains("<h3>Viewing cable", literal=True).alias("_is_cable"),
-        _between(text, "<h3>Viewing cable", "</h3>").str.strip_chars().alias("h3"),
-        _between(text, "<table class='cable'>", "</table>").str.extract_groups(META_ROW).alias("m"),
-        blocks.struct.field("field_1").str.splitn("</pre>", 2).struct.field("field_0").alias("header_html"),
-        blocks.struct.field("field_2").str.splitn("</pre>", 2).struct.field("field_0").alias("body_html"),
+        text.str.extract(TITLE, 1).alias("h3"),
+        text.str.extract_groups(META_TABLE).alias("m"),
+        text.str.extract_all(PRE_BLOCK).alias("pre"),
     ).unnest("m")
+    pre_html = [
+        pl.col("pre").list.get(i, null_on_oob=True).str.strip_prefix("<pre>").str.strip_suffix("</pre>").alias(name)
+        for i, name in enumerate(("header_html", "body_html"))
+    ]
+    out = out.with_columns(pre_html)
     reference_id = pl.col("reference_id").str.strip_chars()
     created_at = viewer_timestamp(pl.col("created"))
     released_at = viewer_timestamp(pl.col("released"))
