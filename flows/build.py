@@ -76,7 +76,7 @@ def build_warehouse(
         _check_landing(wh, full_rebuild)
         previous = wh.manifest()
         if full_rebuild:
-            wh.clear(run_id)
+            wh.set_aside(run_id)
         try:
             landing = land_pages(str(source_path), str(wh.root), run_id, cfg.landing_chunk_pages)
             logger.info("landing: %s", landing)
@@ -92,6 +92,10 @@ def build_warehouse(
                 future.result()
             counts = publish(str(wh.root), str(staging / "parsed"), str(staging / "tables"), run_id)
             database = build_views(str(wh.root), str(cfg.sql_dir))
+        except BaseException:
+            if full_rebuild:
+                wh.restore(run_id)
+            raise
         finally:
             wh.cleanup(run_id)
         sources = (

@@ -102,15 +102,30 @@ class Warehouse:
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
 
-    def clear(self, run_id: str) -> None:
-        """Move every table, the landing and the database out of the way (``--full-rebuild``)."""
-        trash = self.trash(run_id)
-        trash.mkdir(parents=True, exist_ok=True)
+    def set_aside(self, run_id: str) -> None:
+        """Move the landing, tables, database and manifest aside (``--full-rebuild``).
+
+        They stay in ``.trash/<run>/previous`` until the build publishes, and come back if it fails.
+        """
+        previous = self.trash(run_id) / "previous"
+        previous.mkdir(parents=True, exist_ok=True)
         for name in (LANDING_TABLE, *TABLES, DATABASE_FILE, MANIFEST_FILE):
             path = self.root / name
             if path.exists():
-                os.replace(path, trash / name)
-        shutil.rmtree(trash, ignore_errors=True)
+                os.replace(path, previous / name)
+
+    def restore(self, run_id: str) -> None:
+        """Put back what :meth:`set_aside` moved, dropping whatever the failed build wrote."""
+        previous = self.trash(run_id) / "previous"
+        if not previous.is_dir():
+            return
+        for item in previous.iterdir():
+            current = self.root / item.name
+            if current.is_dir():
+                shutil.rmtree(current)
+            elif current.exists():
+                current.unlink()
+            os.replace(item, current)
 
     def swap_in(self, staged: Path, run_id: str) -> None:
         """Replace each table folder by its staged version (one rename per table)."""

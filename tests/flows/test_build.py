@@ -172,3 +172,18 @@ def test_older_landing_format_asks_for_a_full_rebuild(prefect_harness, sample_di
     with pytest.raises(BuildError, match="--full-rebuild"):
         build(sample_dir / "heuer__cablemap", wh)
     assert build(sample_dir / "heuer__cablemap", wh, full_rebuild=True)["rows"]["cable"] >= 1
+
+
+def test_a_failed_full_rebuild_keeps_the_previous_warehouse(prefect_harness, sample_dir, tmp_path):
+    wh = tmp_path / "wh"
+    first = build(sample_dir / "heuer__cablemap", wh)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(BuildError, match="no pages found"):
+        build(empty, wh, full_rebuild=True)
+    assert table(wh, "cable").height == first["rows"]["cable"]
+    assert len(list((wh / "raw_page").glob("*.parquet"))) >= 1
+    assert json.loads((wh / "warehouse.json").read_text())["run_id"] == first["run_id"]
+    con = duckdb.connect(str(wh / "cables.duckdb"), read_only=True)
+    assert con.execute("select count(*) from cable").fetchone()[0] == first["rows"]["cable"]
+    con.close()
