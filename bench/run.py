@@ -51,6 +51,7 @@ import os
 import re
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -150,6 +151,33 @@ def baseline(paths: list[str]) -> tuple[float, int]:
 
 
 # --- the runs --------------------------------------------------------------------------------
+
+
+def cpu_busy(seconds: float = 0.5) -> float | None:
+    """Share of all CPUs busy over ``seconds`` before the run (Linux ``/proc/stat``), else None."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(fields[:8]), fields[3] + fields[4]  # total (without guest time), idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1 - (idle1 - idle0) / (total1 - total0) if total1 > total0 else None
+
+
+def project_commit() -> str | None:
+    """The project's git commit, ``-dirty`` when tracked files differ from it; None outside git."""
+    try:
+        git = ["git", "-C", str(PROJECT_ROOT)]
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
 def rss_mb() -> dict[str, float]:
@@ -263,10 +291,18 @@ def report(figures: dict) -> str:
     """The figures as a readable table."""
     pages = figures["pages"]
     lines = [
-        f"cables benchmark: {figures['source']}",
+        f"cables benchmark: {figures['source']} (project at commit {figures['commit'] or 'unknown'})",
         f"  mode {figures['mode']}, {pages:,} pages ({figures['input_mb']:.1f} MB), "
         f"{figures['cpus']} CPUs, {figures['batches']} parse batches"
         + (f" on {figures['workers']} worker processes" if figures["workers"] else ""),
+    ]
+    busy = figures["cpu_busy_at_start"]
+    if busy is not None:
+        lines.append(
+            f"  CPUs busy before the run: {busy:.0%}"
+            + ("  -- other work is running, the figures will be noisy" if busy > 0.2 else "")
+        )
+    lines += [
         "",
         f"  {'stage':<36} {'seconds':>9} {'pages/s':>10}",
         f"  {'-' * 36} {'-' * 9} {'-' * 10}",
@@ -359,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--warehouse and --source must not be inside one another")
     root, temporary = prepare_warehouse(args.warehouse)
 
+    busy_at_start = cpu_busy()
     files = source_files(source)
     input_bytes = sum(size for _, size, _ in files)
     try:
@@ -380,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         "source": str(source),
         "mode": "prefect" if args.prefect else "stages",
         "cpus": os.cpu_count(),
+        "cpu_busy_at_start": busy_at_start,
+        "commit": project_commit(),
         "pages": pages,
         "batches": run["batches"],
         "workers": run["workers"],
