@@ -98,11 +98,8 @@ def build_warehouse(
             raise
         finally:
             wh.cleanup(run_id)
-        sources = (
-            sorted({*(previous or {}).get("sources", []), landing["source"]})
-            if not full_rebuild
-            else [landing["source"]]
-        )
+        earlier = [] if full_rebuild or previous is None else previous.get("sources", [])
+        sources = sorted({*earlier, landing["source"]})
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "landing_version": LANDING_VERSION,
