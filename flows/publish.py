@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from flows.layout import TABLES, BuildError, Warehouse, write_parquet_atomic
+from flows.lookups import load_lookups
 from transforms.cable import cable, current_version
 from transforms.parse import CHILD_TABLES, parsed_tables
 from transforms.reject import reject
@@ -25,7 +26,7 @@ def plan_batches(files: list[Path], batches: int) -> list[list[Path]]:
 def parse_batch(files: list[Path], out_dir: Path, batch: int) -> Path:
     """Parse the pages of some landed files; write each parsed table to ``out_dir/<table>/``."""
     raw = pl.read_parquet(files, columns=["sha256", "content"])
-    for name, frame in parsed_tables(raw).items():
+    for name, frame in parsed_tables(raw, load_lookups()).items():
         write_parquet_atomic(
             frame.with_columns(pl.lit(batch, pl.Int32).alias("batch")), out_dir / name / f"batch-{batch:05d}.parquet"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.cable import cable_version
+from transforms.lookups import Lookups
 from transforms.page import decoded_text, parsed_page
 from transforms.paragraph import paragraph
 from transforms.recipient import recipient
@@ -22,21 +23,25 @@ def page_text(raw_pages: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def parsed_tables(raw_pages: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def parsed_tables(raw_pages: pl.DataFrame, lookups: Lookups | None = None) -> dict[str, pl.DataFrame]:
     """Every table of a batch of raw pages (``sha256``, ``content``), before version selection.
+
+    ``lookups`` (release ids, routing names) fill ``reference.in_release`` and recipient names;
+    without them those columns are null.
 
     ``page`` holds one row per distinct content with its ``reject_reason`` (null for a cable);
     ``cable_version`` one row per readable cable page; the child tables one row per item per page.
     """
+    lookups = lookups or Lookups()
     parsed = parsed_page(page_text(raw_pages)).collect()
     versions = cable_version(parsed.lazy()).collect()
     lazy = versions.lazy()
     frames = [
         parsed.lazy().select("sha256", "reference_id", "reject_reason"),
         lazy,
-        recipient(lazy),
+        recipient(lazy, lookups.routes.lazy()),
         tag(lazy),
-        reference(lazy),
+        reference(lazy, lookups.release_ids.lazy()),
         paragraph(lazy),
     ]
     names = ("page", "cable_version", *CHILD_TABLES)

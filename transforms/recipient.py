@@ -28,8 +28,12 @@ def header_lines(versions: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def recipient(versions: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per addressee per cable page: TO and INFO lines after the FM line, in order."""
+def recipient(versions: pl.LazyFrame, routes: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """One row per addressee per cable page: TO and INFO lines after the FM line, in order.
+
+    ``routes`` (``routing_indicator``, ``name``) gives ``routing_name``, the station a routing
+    indicator stands for.
+    """
     line = pl.col("line")
     after_fm = line.str.contains(r"^[ \t]*FM[ \t]").cum_sum().over("sha256") > 0
     opener = line.str.extract(_SECTION_START, 1)
@@ -48,6 +52,14 @@ def recipient(versions: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(entry.str.extract_groups(ADDRESSEE).alias("a"))
         .unnest("a")
     )
+    if routes is None:
+        routes = pl.LazyFrame(schema={"routing_indicator": pl.String, "name": pl.String})
+    rows = rows.join(
+        routes.select("routing_indicator", pl.col("name").alias("routing_name")),
+        on="routing_indicator",
+        how="left",
+        maintain_order="left",
+    )
     return rows.select(
         "sha256",
         "reference_id",
@@ -57,5 +69,6 @@ def recipient(versions: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("name").str.strip_chars(),
         "precedence",
         "serial",
+        "routing_name",
         line.str.strip_chars().alias("raw"),
     )

@@ -27,8 +27,12 @@ def _station(word: pl.Expr) -> pl.Expr:
     return pl.when(fixed.is_in(list(STATIONS))).then(fixed)
 
 
-def reference(versions: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per item of the REF block per cable page, with the cited cable's id when it is one."""
+def reference(versions: pl.LazyFrame, release_ids: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """One row per item of the REF block per cable page, with the cited cable's id when it is one.
+
+    ``release_ids`` (``reference_id`` of every cable of the full release) gives ``in_release``;
+    null when it is not given or the item is not a cable.
+    """
     block = pl.col("body").str.extract(REF_BLOCK, 1).str.replace_all(r"\s+", " ").str.strip_chars()
     has_letters = block.str.contains(ITEM_START)
     items = (
@@ -58,7 +62,7 @@ def reference(versions: pl.LazyFrame) -> pl.LazyFrame:
     referenced = pl.when(origin.is_not_null()).then(
         pl.format("{}{}{}", (year % 100).cast(pl.String).str.zfill(2), origin, pl.col("serial"))
     )
-    return rows.select(
+    out = rows.select(
         "sha256",
         "reference_id",
         (pl.int_range(pl.len()).over("sha256") + 1).cast(pl.Int32).alias("position"),
@@ -66,3 +70,8 @@ def reference(versions: pl.LazyFrame) -> pl.LazyFrame:
         "raw",
         referenced.alias("referenced_id"),
     )
+    if release_ids is None:
+        return out.with_columns(pl.lit(None, pl.Boolean).alias("in_release"))
+    known = release_ids.select(pl.col("reference_id").alias("referenced_id"), pl.lit(True).alias("in_release"))
+    in_release = pl.when(pl.col("referenced_id").is_not_null()).then(pl.col("in_release").fill_null(False))
+    return out.join(known, on="referenced_id", how="left", maintain_order="left").with_columns(in_release)

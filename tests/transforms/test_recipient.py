@@ -68,3 +68,16 @@ def test_addressee_line_round_trip(ri, place, precedence, serial):
         serial,
     )
     assert pl.Series([rows[0]["position"]]).to_list() == [1]
+
+
+def test_routing_names_from_the_lookup_keep_the_order():
+    header = (
+        "O 010101Z JAN 09\nFM AMEMBASSY X\nTO RUEHC/SECSTATE WASHDC 1\nINFO RUEHTU/AMEMBASSY TUNIS\nRUEHZZ/SOMEWHERE"
+    )
+    routes = pl.LazyFrame({"routing_indicator": ["RUEHTU", "RUEHC"], "name": ["TUNIS", "SECSTATE"]})
+    rows = recipient(versions(header=header), routes).collect()
+    assert rows.select("position", "routing_indicator", "routing_name").rows() == [
+        (1, "RUEHC", "SECSTATE"),
+        (2, "RUEHTU", "TUNIS"),
+        (3, "RUEHZZ", None),
+    ]

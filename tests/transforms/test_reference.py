@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -70,3 +71,14 @@ def test_any_station_and_serial_resolve(station, serial, year):
     yy = "08" if year is None else f"{year:02d}"
     canonical = ORIGIN_FIXES.get(station, station)
     assert got == [(1, "A", f"{prefix}{station} {serial:06d}", f"{yy}{canonical}{serial}")]
+
+
+def test_in_release_against_the_known_ids():
+    body = "UNCLAS\nSUBJECT: X\n\nREF: A) STATE 12345 B) 08 TRIPOLI 481 C) EMAIL OF 3/3\n\n1. (U) Text."
+    known = pl.LazyFrame({"reference_id": ["08TRIPOLI481"]})
+    rows = reference(versions(body=body), known).collect()
+    assert rows.select("referenced_id", "in_release").rows() == [
+        ("08STATE12345", False),
+        ("08TRIPOLI481", True),
+        (None, None),
+    ]
