@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms import cable_fields as fields
+
 _MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _MONTHS = {m: str(i) for i, m in enumerate(_MONTH_NAMES, start=1)}
 
@@ -26,6 +28,11 @@ SIGNER = (
     r"(?:\n[ \t]*(?:NNNN|BT|END CABLE|[ \t])*)*\z"
 )
 _NOT_SIGNERS = ["NNNN", "BT", "SIPDIS", "UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "NOFORN", "END", "TEXT"]
+# Trailers after the signature: classification lines, release stamps, end-of-message marks.
+TRAILER = (
+    r"(?i)(?:\n[ \t]*(?:NNNN|BT|END CABLE|UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS"
+    r"|Declassified/Released[^\n]*|Review[ \t]+\d{1,2}[ \t]+[A-Z]{3}[ \t]+\d{4}|[ \t]*)[ \t]*)+\z"
+)
 PARTIAL = r"(?i)partial extract of the original cable"
 
 
@@ -58,11 +65,11 @@ def tag_list(tag_links: pl.Expr, body: pl.Expr) -> pl.Expr:
 def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
     """One row per readable cable page (``sha256``): every cable-level field of that version."""
     dtg = pl.col("header").str.extract_groups(DTG)
-    signer = pl.col("body").str.extract_groups(SIGNER).struct.field("signer")
+    signer = pl.col("body").str.replace(TRAILER, "").str.extract_groups(SIGNER).struct.field("signer")
     subject = pl.col("body").str.extract(SUBJECT, 1).str.replace_all(r"\s+", " ").str.strip_chars()
     return (
         parsed.filter(pl.col("reject_reason").is_null())
-        .with_columns(dtg.alias("_dtg"))
+        .with_columns(dtg.alias("_dtg"), pl.col("body").str.extract(fields.CLASSIFIED_BY, 1).alias("_who"))
         .select(
             "sha256",
             "reference_id",
@@ -77,6 +84,15 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("header").str.extract(SENDER, 1).alias("sender"),
             pl.when(signer.str.to_uppercase().is_in(_NOT_SIGNERS)).then(None).otherwise(signer).alias("signer"),
             pl.col("body").str.contains(PARTIAL).alias("is_partial"),
+            fields.canonical_id(pl.col("reference_id")).alias("canonical_id"),
+            fields.classifier_name(pl.col("_who")).alias("classified_by"),
+            pl.col("_who").str.replace_all(r"\s+", " ").str.strip_chars(" .,").alias("classified_by_text"),
+            fields.classification_reasons(pl.col("body")).alias("classification_reasons"),
+            fields.declassify_on(pl.col("body")).alias("declassify_on"),
+            fields.summary(pl.col("body")).alias("summary"),
+            fields.comment(pl.col("body")).alias("comment"),
+            fields.section_count(pl.col("body")).alias("section_count"),
+            pl.col("body").str.contains(r"\bSIPDIS\b").alias("sipdis"),
             tag_list(pl.col("tag_links"), pl.col("body")).alias("tags"),
             "viewer_title",
             "header",
@@ -136,6 +152,7 @@ def cable(versions: pl.LazyFrame, page_versions: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(url.alias("url"))
         .select(
             "reference_id",
+            "canonical_id",
             "created_at",
             "released_at",
             "classification",
@@ -146,6 +163,14 @@ def cable(versions: pl.LazyFrame, page_versions: pl.LazyFrame) -> pl.LazyFrame:
             "dtg",
             "sender",
             "signer",
+            "classified_by",
+            "classified_by_text",
+            "classification_reasons",
+            "declassify_on",
+            "summary",
+            "comment",
+            "section_count",
+            "sipdis",
             "is_partial",
             "tags",
             "url",

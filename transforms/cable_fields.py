@@ -1,0 +1,118 @@
+"""Expressions for cable-level fields of the body: ids, classification authority, summary, comment."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.id_vocabulary import ID_FIXES, STATION_FIXES
+
+# ``09SECTION01OF03SANJOSE525``: a section marker glued between the year and the station.
+_GLUED_SECTION = r"^(\d{2})[A-Z]{3,8}\d{1,2}OF\d{1,2}([A-Z])"
+_ID_PARTS = r"^(?P<yy>\d{2})(?P<station>[A-Z]+?)0*(?P<serial>\d+)$"
+
+
+def canonical_id(reference_id: pl.Expr) -> pl.Expr:
+    """The valid id a printed id stands for: known fixes, glued section markers, station spellings.
+
+    ``09SECTION01OF03SANJOSE525`` -> ``09SANJOSE525``, ``05RIO123`` -> ``05RIODEJANEIRO123``;
+    an id that cannot be read is returned as printed.
+    """
+    cleaned = (
+        reference_id.str.to_uppercase()
+        .str.replace_all("-", "")
+        .str.replace(_GLUED_SECTION, "${1}${2}")
+        .str.replace(r"^(\d{2})EMBASSY", "${1}")
+    )
+    parts = cleaned.str.extract_groups(_ID_PARTS)
+    station = parts.struct.field("station")
+    rebuilt = pl.concat_str(parts.struct.field("yy"), station.replace(STATION_FIXES), parts.struct.field("serial"))
+    return (
+        pl.when(reference_id.is_in(list(ID_FIXES)))
+        .then(reference_id.replace(ID_FIXES))
+        .when(station.is_not_null())
+        .then(rebuilt)
+        .otherwise(reference_id)
+    )
+
+
+# ``Classified By: <who> for reasons 1.4 (b) and (d)``; who ends at the reasons, a blank line or
+# the first paragraph.
+CLASSIFIED_BY = (
+    r"(?is)CLASSIFIED\s+BY\s*:?\s*(?P<who>.*?)\s*[,.;:]?\s*"
+    r"(?:\b(?:FO?R|OR|PER|UNDER)\s+(?:RE\s*)?A?SONS?\b|\bREASONS?\b|\bE\.?\s?O\.?\s+1|\b1\.\s*[45]\b|\n\s*\n|\n\s*\d{1,2}\.|\z)"
+)
+REASONS = r"(?is)\bREASONS?\b\s*:?\s*(.{0,60})"
+# Words of titles, matched on their first five letters so typos (``Ambassaor``) still match.
+_TITLE_WORDS = ["acting", "ambassador", "assistant", "attache", "charge", "chief", "commercial", "consul", "consular", "counselor", "counsellor", "deputy", "director", "division", "econ", "economic", "embassy", "envoy", "environment", "executive", "financial", "foreign", "general", "head", "interim", "internal", "labor", "labour", "management", "manager", "mission", "minister", "office", "officer", "political", "principal", "public", "regional", "representative", "secretary", "section", "security", "senior", "special", "advisor", "adviser", "affairs", "unit", "institutional", "coordinator", "d'affaires", "representative", "lead", "team", "permanent", "chargé", "military", "defense", "defence", "science", "health", "treasury", "agricultural", "attaché", "information", "resident", "legal", "program", "programme", "country", "desk", "a.i.", "ai", "pol/econ", "acting"]
+_TITLE_PREFIXES = sorted({w[:5] for w in _TITLE_WORDS})
+_TITLE_ACRONYMS = ["DCM", "CDA", "COM", "MC", "POL", "ECON", "POLOFF", "ECONOFF", "PAO", "RSO", "DATT", "AF", "USUN", "DAS", "PDAS", "NEA", "EUR", "WHA"]
+
+
+def _is_title(token: pl.Expr) -> pl.Expr:
+    word = token.str.strip_chars(".,:;()").str.to_lowercase()
+    return (
+        word.str.slice(0, 5).is_in(_TITLE_PREFIXES)
+        | token.str.strip_chars(".,:;()").is_in(_TITLE_ACRONYMS)
+        | token.str.contains("/")
+        | (word == "")
+    )
+
+
+def classifier_name(who: pl.Expr) -> pl.Expr:
+    """The person in a ``Classified By`` text: the name after the title, before any comma."""
+    first = who.str.split(",").list.first().str.replace_all(r"\s+", " ").str.strip_chars(" .")
+    tokens = first.str.split(" ")
+    trailing = tokens.list.eval(pl.element().filter(_is_title(pl.element()).reverse().cum_sum().reverse() == 0).tail(5))
+    name = trailing.list.join(" ").str.strip_chars(" .,")
+    return pl.when(name != "").then(name)
+
+
+def classification_reasons(body: pl.Expr) -> pl.Expr:
+    """The E.O. sections given as reasons, as ``1.4 (b), (d)``; null when none is printed."""
+    text = body.str.extract(REASONS, 1).str.replace(r"(?s)\n\s*(?:\n|\d{1,2}\.).*$", "")
+    section = text.str.extract(r"(1\.\s*[45])", 1).str.replace_all(r"\s", "")
+    tail = text.str.replace(r"^.*?1\.\s*[45]", "")
+    letters = tail.str.extract_all(r"(?:^|[\s(,/&])\(?[a-hA-H]\)?(?:$|[\s),./&])").list.eval(
+        pl.format("({})", pl.element().str.extract(r"([a-hA-H])", 1).str.to_lowercase())
+    )
+    joined = letters.list.unique(maintain_order=True).list.join(", ")
+    return pl.when(section.is_not_null()).then(pl.concat_str(section, pl.lit(" "), joined).str.strip_chars())
+
+
+DECLASSIFY = r"(?i)\bDECL(?:ASSIFY)?(?:\s+ON)?\s*:?\s*(\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4})"
+
+
+def declassify_on(body: pl.Expr) -> pl.Expr:
+    """The E.O. 12958/13526 declassification date (``DECL: 11/22/2012``); null when not a real date."""
+    raw = body.str.extract(DECLASSIFY, 1).str.replace_all(r"[.\-]", "/")
+    return pl.coalesce(
+        raw.str.to_date("%m/%d/%Y", strict=False),
+        raw.str.to_date("%Y/%m/%d", strict=False),
+        raw.str.to_date("%m/%d/%y", strict=False),
+    )
+
+
+def _marked_section(body: pl.Expr, word: str) -> pl.Expr:
+    """Text after ``WORD:`` up to ``END WORD`` (or the next blank line when there is no end)."""
+    start = rf"(?is)(?:^|\n)[ \t\-]*(?:\d{{1,2}}\.[ \t]*(?:\([A-Z/ ]{{1,12}}\)[ \t]*)?)?{word}\b[ \t]*[.:\-]*[ \t\-]*"
+    to_end = body.str.extract(start + rf"(.*?)[ \t.]*\bEND[ \t]+(?:OF[ \t]+)?{word}\b", 1)
+    to_blank = body.str.extract(start + r"(.*?)(?:\n[ \t]*\n|\z)", 1)
+    text = pl.coalesce(to_end, to_blank)
+    text = text.str.replace(r"^[\s\-]*(?:\d{1,2}\.\s*)?(?:\([A-Z/ ]{1,12}\)\s*)?", "").str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
+def summary(body: pl.Expr) -> pl.Expr:
+    """The cable's summary: SUMMARY .. END SUMMARY, else the summary paragraph."""
+    return _marked_section(body, "SUMMARY")
+
+
+def comment(body: pl.Expr) -> pl.Expr:
+    """The cable's comment: COMMENT .. END COMMENT, else the comment paragraph."""
+    return _marked_section(body, "COMMENT")
+
+
+def section_count(body: pl.Expr) -> pl.Expr:
+    """How many sections the cable was sent in (``SECTION 01 OF 03`` -> 3); 1 when not split."""
+    count = body.str.extract(r"(?i)\bSECTION\s+0*\d{1,2}\s+OF\s+0*(\d{1,2})\b", 1).cast(pl.Int16, strict=False)
+    return count.fill_null(1)
