@@ -93,5 +93,8 @@ def test_summary_comment_sections_sipdis():
 
 
 def test_signer_before_trailers():
-    body = "4. AMBASSADOR WILL CALL.\nSTEIGMAN\nCONFIDENTIAL\n\nDeclassified/Released US Department of State EO Systematic\nReview 30 JUN 2006\n"
+    body = (
+        "4. AMBASSADOR WILL CALL.\nSTEIGMAN\nCONFIDENTIAL\n\n"
+        "Declassified/Released US Department of State EO Systematic\nReview 30 JUN 2006\n"
+    )
     assert one(body)["signer"] == "STEIGMAN"
