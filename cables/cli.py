@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from cables.settings import settings
+from flows.layout import TABLES
 
 # Prefect must not phone home (no network here) and its temporary server needs time to start.
 for _key, _value in {
@@ -99,10 +100,7 @@ def format_summary(result: dict) -> str:
         f"+ {rows['reject']:,} rejects",
         "rows",
     ]
-    lines += [
-        f"  {name:<13}{rows[name]:>9,}"
-        for name in ("cable", "recipient", "tag", "reference", "paragraph", "page_version", "reject")
-    ]
+    lines += [f"  {name:<14}{rows[name]:>9,}" for name in TABLES]
     lines.append(f"database    {result['database']}")
     return "\n".join(lines)
 

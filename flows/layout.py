@@ -16,12 +16,22 @@ from pathlib import Path
 import polars as pl
 
 # Bump when a published table changes shape: tables are then re-parsed from the landed pages.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Bump when ``raw_page`` changes shape: older landings then need a full rebuild from sources.
 LANDING_VERSION = 1
 
 LANDING_TABLE = "raw_page"
-TABLES = ("cable", "recipient", "tag", "reference", "paragraph", "page_version", "reject")
+TABLES = (
+    "cable",
+    "recipient",
+    "tag",
+    "reference",
+    "paragraph",
+    "cable_version",
+    "page_version",
+    "media_link",
+    "reject",
+)
 DATABASE_FILE = "cables.duckdb"
 MANIFEST_FILE = "warehouse.json"
 

@@ -8,11 +8,9 @@ import polars as pl
 
 from flows.layout import TABLES, BuildError, Warehouse, write_parquet_atomic
 from flows.lookups import load_lookups
-from transforms.cable import cable, current_version
+from transforms.cable import cable, current_version, distinct_versions
 from transforms.parse import CHILD_TABLES, parsed_tables
 from transforms.reject import reject
-
-PARSED = ("page", "cable_version", *CHILD_TABLES)
 
 
 def plan_batches(files: list[Path], batches: int) -> list[list[Path]]:
@@ -53,12 +51,19 @@ def publish_tables(warehouse: Warehouse, parsed_dir: Path, out_dir: Path) -> dic
 
     frames: dict[str, pl.LazyFrame] = {
         "page_version": page_version.lazy(),
+        "cable_version": distinct_versions(page_version.lazy()),
         "cable": cable(versions, page_version.lazy()),
         "reject": reject(landed, pages),
+        # Article links are facts about the cable, whichever build printed them.
+        "media_link": _scan(parsed_dir, "media_link")
+        .unique(["reference_id", "url"], keep="first")
+        .select("reference_id", "url", "host")
+        .sort("reference_id", "url"),
     }
     for name in CHILD_TABLES:
         child = _scan(parsed_dir, name).join(owner, on=["reference_id", "sha256", "batch"], how="semi")
-        frames[name] = child.drop("sha256", "batch").sort("reference_id", "position")
+        key = [c for c in ("reference_id", "position", "part") if c in child.collect_schema().names()]
+        frames[name] = child.drop("sha256", "batch").sort(key)
 
     counts: dict[str, int] = {}
     for name in TABLES:

@@ -18,7 +18,9 @@ TABLE_COMMENTS = {
     "tag": "one row per tag per cable, in page order",
     "reference": "one row per item of the REF block per cable",
     "paragraph": "one row per body paragraph per cable",
+    "cable_version": "one row per distinct version (cable content) of each cable, the current one first",
     "page_version": "one row per landed cable page: current version, duplicate or older version",
+    "media_link": "one row per news article that cites a cable (the viewer's Appears in these articles links)",
     "reject": "one row per landed page that did not become a cable, with the reason",
 }
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import polars as pl
 
 from transforms import cable_fields as fields
@@ -73,6 +75,7 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
         .select(
             "sha256",
             "reference_id",
+            cable_content().map_batches(content_sha256, return_dtype=pl.String).alias("content_sha256"),
             "created_at",
             "released_at",
             "classification",
@@ -101,39 +104,89 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+# Older viewer builds kept by a mirror: ``_history/<YYYYMMDD-HHMM>_<commit>/``.
+BUILD_STAMP = r"/_history/(\d{8}-\d{4})_"
+_NEWEST_BUILD = "99999999-9999"
+
+
+def content_sha256(text: pl.Series) -> pl.Series:
+    """SHA-256 of each string: a stable id, the same in every Polars version and on every machine."""
+    return pl.Series([None if t is None else hashlib.sha256(t.encode()).hexdigest() for t in text], dtype=pl.String)
+
+
+def cable_content() -> pl.Expr:
+    """The content that makes a version: meta cells and header and body text, not the page around."""
+    return pl.concat_str(
+        pl.col("reference_id"),
+        pl.col("created_at").cast(pl.String),
+        pl.col("released_at").cast(pl.String),
+        pl.col("classification"),
+        pl.col("origin"),
+        pl.col("header"),
+        pl.col("body"),
+        separator="\x1f",
+        ignore_nulls=True,
+    )
+
+
 def current_version(versions: pl.LazyFrame, landed: pl.LazyFrame) -> pl.LazyFrame:
     """One row per landed cable page (``source_uri``) with its status among the cable's versions.
 
-    The current version of a cable is the one released last; ties go to the longer text, then to
-    the first ``source_uri``. ``status`` is ``current``, ``duplicate`` (same content as the current
-    version, another page) or ``older_version``.
+    The current version of a cable is the page released last; ties go to the newest viewer build
+    (older builds kept under ``_history/<stamp>/`` rank by their stamp, below the mirror's own
+    pages), then to the first ``source_uri``. ``status`` is ``current``, ``duplicate`` (the same
+    cable content as the current page: meta cells, header and body) or ``older_version``.
     """
     pages = landed.select("source_uri", "sha256", "fetched_at").join(
-        versions.select(
-            "sha256",
-            "reference_id",
-            "released_at",
-            (pl.col("header").str.len_bytes() + pl.col("body").str.len_bytes()).alias("text_bytes"),
-        ),
+        versions.select("sha256", "reference_id", "released_at", "content_sha256"),
         on="sha256",
         how="inner",
     )
-    pages = pages.sort(
-        ["reference_id", "released_at", "text_bytes", "source_uri"],
-        descending=[False, True, True, False],
-        nulls_last=True,
-    ).with_columns((pl.int_range(pl.len()).over("reference_id") + 1).alias("_rank"))
-    current_sha = pl.col("sha256").filter(pl.col("_rank") == 1).first().over("reference_id")
+    build = pl.col("source_uri").str.extract(BUILD_STAMP, 1).fill_null(_NEWEST_BUILD)
+    pages = (
+        pages.with_columns(build.alias("build_stamp"))
+        .sort(
+            ["reference_id", "released_at", "build_stamp", "source_uri"],
+            descending=[False, True, True, False],
+            nulls_last=True,
+        )
+        .with_columns((pl.int_range(pl.len()).over("reference_id") + 1).alias("_rank"))
+    )
+    current_content = pl.col("content_sha256").filter(pl.col("_rank") == 1).first().over("reference_id")
     status = (
         pl.when(pl.col("_rank") == 1)
         .then(pl.lit("current"))
-        .when(pl.col("sha256") == current_sha)
+        .when(pl.col("content_sha256") == current_content)
         .then(pl.lit("duplicate"))
         .otherwise(pl.lit("older_version"))
     )
     return pages.select(
-        "reference_id", "source_uri", "sha256", "released_at", "fetched_at", status.alias("status")
-    ).sort("reference_id", "source_uri")
+        "reference_id",
+        "source_uri",
+        "sha256",
+        "content_sha256",
+        "released_at",
+        pl.when(pl.col("build_stamp") != _NEWEST_BUILD).then(pl.col("build_stamp")).alias("build_stamp"),
+        "fetched_at",
+        pl.col("_rank").cast(pl.Int32).alias("rank"),
+        status.alias("status"),
+    ).sort("reference_id", "rank")
+
+
+def distinct_versions(page_versions: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per distinct version (content) of each cable, the current one first."""
+    return (
+        page_versions.sort("reference_id", "rank")
+        .group_by("reference_id", "content_sha256", maintain_order=True)
+        .agg(
+            pl.col("source_uri").first(),
+            pl.col("released_at").max(),
+            pl.col("build_stamp").max(),
+            pl.len().cast(pl.Int32).alias("pages"),
+            (pl.col("status") == "current").any().alias("is_current"),
+        )
+        .with_columns((pl.int_range(pl.len()).over("reference_id") + 1).cast(pl.Int32).alias("version_rank"))
+    )
 
 
 def cable(versions: pl.LazyFrame, page_versions: pl.LazyFrame) -> pl.LazyFrame:
@@ -179,6 +232,7 @@ def cable(versions: pl.LazyFrame, page_versions: pl.LazyFrame) -> pl.LazyFrame:
             "body",
             "source_uri",
             "sha256",
+            "content_sha256",
         )
         .sort("reference_id")
     )

@@ -179,10 +179,13 @@ DECLASSIFY = r"(?i)\bDECL(?:ASSIFY)?(?:\s+ON)?\s*:?\s*(\d{1,4}[/.\-]\d{1,2}[/.\-
 def declassify_on(body: pl.Expr) -> pl.Expr:
     """The E.O. 12958/13526 declassification date (``DECL: 11/22/2012``); null when not a real date."""
     raw = body.str.extract(DECLASSIFY, 1).str.replace_all(r"[.\-]", "/")
-    return pl.coalesce(
-        raw.str.to_date("%m/%d/%Y", strict=False),
-        raw.str.to_date("%Y/%m/%d", strict=False),
-        raw.str.to_date("%m/%d/%y", strict=False),
+    return (
+        pl.when(raw.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
+        .then(raw.str.to_date("%m/%d/%Y", strict=False))
+        .when(raw.str.contains(r"^\d{4}/\d{1,2}/\d{1,2}$"))
+        .then(raw.str.to_date("%Y/%m/%d", strict=False))
+        .when(raw.str.contains(r"^\d{1,2}/\d{1,2}/\d{2}$"))
+        .then(raw.str.to_date("%m/%d/%y", strict=False))
     )
 
 

@@ -16,6 +16,8 @@ _CELL = r"<td>\s*(?:<a[^>]*>)?\s*(?P<{name}>[^<]*?)\s*(?:</a>)?\s*</td>\s*"
 META_TABLE = r"<table class=.cable.>\s*<tr>\s*(?:<th>[^<]*</th>\s*)*</tr>\s*<tr>\s*" + "".join(
     _CELL.format(name=n) for n in ("reference_id", "created", "released", "classification", "origin")
 )
+# "Appears in these articles:" links that later builds print in the meta table.
+MEDIA_LINKS = r"(?s)Appears in these articles:(.*?)</td>"
 # A ``<pre>`` block, tags included (no capture group: the fast engine finds whole matches).
 PRE_BLOCK = r"<pre>[^<]*(?:<(?:[^/]|/[^p])[^<]*)*</pre>"
 
@@ -66,6 +68,10 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         text.str.contains("<h3>Viewing cable", literal=True).alias("_is_cable"),
         text.str.extract(TITLE, 1).alias("h3"),
         text.str.extract_groups(META_TABLE).alias("m"),
+        text.str.extract(MEDIA_LINKS, 1)
+        .str.extract_all(r"<a [^>]*>[^<]*</a>")
+        .list.eval(pl.element().str.replace(r"^<a [^>]*>([^<]*)</a>$", "${1}").str.strip_chars())
+        .alias("media_urls"),
         text.str.extract_all(PRE_BLOCK).alias("pre"),
     ).unnest("m")
     pre_html = [
@@ -100,6 +106,7 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("classification").str.strip_chars().alias("classification"),
         pl.col("origin").str.strip_chars().alias("origin"),
         pl.col("h3").alias("viewer_title"),
+        pl.col("media_urls").fill_null([]),
         pl.col("body_html")
         .str.extract_all(r"<a href=[^>]*/?tag/[^>]*>[^<]*</a>")
         .list.eval(html_to_text(pl.element()).str.strip_chars())

@@ -6,6 +6,7 @@ import polars as pl
 
 from transforms.cable import cable_version
 from transforms.lookups import Lookups
+from transforms.media_link import media_link
 from transforms.page import decoded_text, parsed_page
 from transforms.paragraph import paragraph
 from transforms.recipient import recipient
@@ -30,7 +31,8 @@ def parsed_tables(raw_pages: pl.DataFrame, lookups: Lookups | None = None) -> di
     without them those columns are null.
 
     ``page`` holds one row per distinct content with its ``reject_reason`` (null for a cable);
-    ``cable_version`` one row per readable cable page; the child tables one row per item per page.
+    ``cable_version`` one row per readable cable page; the child tables and ``media_link`` one row
+    per item per page.
     """
     lookups = lookups or Lookups()
     parsed = parsed_page(page_text(raw_pages)).collect()
@@ -43,6 +45,7 @@ def parsed_tables(raw_pages: pl.DataFrame, lookups: Lookups | None = None) -> di
         tag(lazy),
         reference(lazy, lookups.release_ids.lazy()),
         paragraph(lazy),
+        media_link(parsed.lazy()),
     ]
-    names = ("page", "cable_version", *CHILD_TABLES)
+    names = ("page", "cable_version", *CHILD_TABLES, "media_link")
     return dict(zip(names, pl.collect_all(frames), strict=True))

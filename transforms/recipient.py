@@ -1,22 +1,56 @@
-"""Addressees of a cable from the TO and INFO lines of its header."""
+"""Addressees of a cable from the TO, INFO and XMT lines of its header.
+
+Rules, in header order (one row per addressee line):
+
+* The address block starts after the ``FM`` line (before it an ``INFO  LOG-00 EEB-00`` block
+  lists the offices that got a copy; those are not addressees). A header with no ``FM`` line at
+  all (a snippet, a damaged header) is read from its first line.
+* ``TO`` opens the action addressees, ``INFO`` the information addressees; every following line
+  is another addressee of the same kind until the next opener or the end of the block (a blank
+  line, ``BT``, the classification line, ``SUBJ``...).
+* ``XMT`` (also ``XMT/``, ``INFO XMT``) lists stations EXCLUDED from a collective addressed above
+  (``TO SECURITY OFFICER COLLECTIVE`` / ``XMT AMCONSUL JOHANNESBURG``: every post of the
+  collective except Johannesburg). They are kept, so the exclusion can be seen, as rows of
+  ``kind`` ``'xmt'``, never as ``to``/``info`` addressees; the lines after an ``XMT`` line
+  continue the exclusion list (cablemap's reading too).
+* Not addressees: the page-continuation line a long address list carries
+  (``TO PAGE 02        STATE   015113  182333Z``: the section stays open and the next line is the
+  next addressee), office-code lines (``LOG-00   EEB-00``, ``(TEDE) /000R``) and one- or two-letter fragments of a
+  garbled line (``R`` / ``E`` on lines of their own).
+* A line is ``[routing indicator/]name [precedence] [serial]``. The routing slot is the token
+  before the first ``/`` (``RUEHC/``, also ``ZEN/`` = delivered by other means, and the few
+  misprinted ones such as ``UEHSM/``), kept as printed. A serial may be a range
+  (``7881-7884``: one serial per section of a multi-section cable).
+* A line with a routing indicator but no name (``RUEHC/``, or a bare ``RUEHC`` that ``routes``
+  knows) takes ``name`` from ``routing_name``, or the routing indicator itself when the lookup
+  does not know it (``name`` is never null).
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
 PRECEDENCES = ("FLASH", "NIACT IMMEDIATE", "IMMEDIATE", "PRIORITY", "ROUTINE")
+KINDS = ("to", "info", "xmt")
 # ``RUEHC/SECSTATE WASHDC IMMEDIATE 3217``; routing indicator, precedence and serial are optional.
 ADDRESSEE = (
-    r"^(?:(?P<routing_indicator>R[A-Z]{3,6})/)?(?P<name>.+?)"
-    r"(?:[ \t]+(?P<precedence>" + "|".join(PRECEDENCES) + r"))?"
-    r"(?:[ \t]+(?P<serial>\d{1,6}))?[ \t]*$"
+    r"^(?:(?P<routing_indicator>[A-Z]{2,7})[ \t]*/)?[ \t]*(?P<name>.*?)"
+    r"(?:[ \t]*\b(?P<precedence>" + "|".join(PRECEDENCES) + r"))?"
+    r"(?:[ \t]*\b(?P<serial>\d{1,6}(?:-\d{1,6})?))?[ \t]*$"
 )
-_SECTION_START = r"^[ \t]*(TO|INFO)[ \t]+"
-# Lines after which the addressee list is over (end of header, classification, exclusions).
+# The keyword opening a section; ``INFO XMT X`` and ``XMT/X`` are exclusions.
+_XMT_OPENER = r"^[ \t]*(?:(?:TO|INFO)[ \t]+)?XMT(?:[ \t]*/|[ \t]+)[ \t]*"
+_TO_INFO_OPENER = r"^[ \t]*(TO|INFO)[ \t]+"
+_OPENER = _XMT_OPENER + "|" + _TO_INFO_OPENER
+_FM = r"^[ \t]*FM[ \t]"
+# Lines after which the addressee list is over (end of header, classification).
 _SECTION_END = (
-    r"^[ \t]*(?:BT\b|ZEN\b|XMT\b|NNNN|UNCLAS|C O N F|S E C R E T|CONFIDENTIAL\b|SECRET\b"
+    r"^[ \t]*(?:BT\b|ZEN(?:[ \t]|$)|NNNN|UNCLAS|C O N F|S E C R E T|CONFIDENTIAL\b|SECRET\b"
     r"|E\.?\s?O\.?\s|SUBJ|TAGS|SENSITIVE|LIMITED OFFICIAL|$)"
 )
+# Entries that are not addressees: page continuation, office codes, fragments of a garbled line.
+_NOT_ADDRESSEE = r"^(?:PAGE[ \t]+\d{2}[ \t]|[A-Z0-9]+-\d{2}(?:[ \t]|$)|[A-Z]{1,2}$|.*/\d{3}[ \t]?[A-Z]$)"
+_BARE_ROUTING_INDICATOR = r"^R[A-Z]{3,6}$"
 
 
 def header_lines(versions: pl.LazyFrame) -> pl.LazyFrame:
@@ -29,44 +63,66 @@ def header_lines(versions: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def recipient(versions: pl.LazyFrame, routes: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """One row per addressee per cable page: TO and INFO lines after the FM line, in order.
+    """One row per addressee per cable page: TO, INFO and XMT lines after the FM line, in order.
 
-    ``routes`` (``routing_indicator``, ``name``) gives ``routing_name``, the station a routing
-    indicator stands for.
+    ``kind`` is ``to``, ``info`` or ``xmt`` (a station excluded from a collective, see the module
+    docstring). ``routes`` (``routing_indicator``, ``name``) gives ``routing_name``, the station a
+    routing indicator stands for.
     """
     line = pl.col("line")
-    after_fm = line.str.contains(r"^[ \t]*FM[ \t]").cum_sum().over("sha256") > 0
-    opener = line.str.extract(_SECTION_START, 1)
+    is_fm = line.str.contains(_FM)
+    # After the FM line, or anywhere in a header without one.
+    in_block = (is_fm.cum_sum().over("sha256") > 0) | ~is_fm.any().over("sha256")
+    opener = (
+        pl.when(line.str.contains(_XMT_OPENER))
+        .then(pl.lit("xmt"))
+        .otherwise(line.str.extract(_TO_INFO_OPENER, 1).str.to_lowercase())
+    )
     section = (
-        pl.when(after_fm & opener.is_not_null())
-        .then(opener.str.to_lowercase())
-        .when(line.str.contains(_SECTION_END) | line.str.contains(r"^[ \t]*FM[ \t]"))
+        pl.when(in_block & opener.is_not_null())
+        .then(opener)
+        .when(line.str.contains(_SECTION_END) | is_fm)
         .then(pl.lit("-"))
     )
-    entry = line.str.replace(_SECTION_START, "").str.strip_chars()
+    entry = line.str.replace(_OPENER, "").str.strip_chars()
     rows = (
         header_lines(versions)
         .with_columns(section.alias("_opened"))
         .with_columns(pl.col("_opened").forward_fill().over("sha256").alias("kind"))
-        .filter(pl.col("kind").is_in(["to", "info"]) & after_fm & (entry != ""))
-        .with_columns(entry.str.extract_groups(ADDRESSEE).alias("a"))
+        .filter(pl.col("kind").is_in(KINDS) & in_block & (entry != "") & ~entry.str.contains(_NOT_ADDRESSEE))
+        .with_columns(entry.alias("_entry"), entry.str.extract_groups(ADDRESSEE).alias("a"))
         .unnest("a")
+        .with_columns(
+            pl.col("name").str.strip_chars().replace("", None),
+            # A bare ``RUEHC`` may be a routing indicator standing alone: looked up below.
+            pl.coalesce(
+                "routing_indicator",
+                pl.when(pl.col("name").str.contains(_BARE_ROUTING_INDICATOR)).then(pl.col("name")),
+            ).alias("_route"),
+        )
     )
     if routes is None:
         routes = pl.LazyFrame(schema={"routing_indicator": pl.String, "name": pl.String})
     rows = rows.join(
-        routes.select("routing_indicator", pl.col("name").alias("routing_name")),
-        on="routing_indicator",
+        routes.select(pl.col("routing_indicator").alias("_route"), pl.col("name").alias("routing_name")),
+        on="_route",
         how="left",
         maintain_order="left",
+    )
+    bare = pl.col("routing_indicator").is_null() & pl.col("routing_name").is_not_null()
+    routing_indicator = pl.when(bare).then(pl.col("_route")).otherwise(pl.col("routing_indicator"))
+    name = (
+        pl.when(bare | pl.col("name").is_null())
+        .then(pl.coalesce("routing_name", routing_indicator, "_entry"))
+        .otherwise(pl.col("name"))
     )
     return rows.select(
         "sha256",
         "reference_id",
         "kind",
         (pl.int_range(pl.len()).over("sha256") + 1).cast(pl.Int32).alias("position"),
-        "routing_indicator",
-        pl.col("name").str.strip_chars(),
+        routing_indicator.alias("routing_indicator"),
+        name.alias("name"),
         "precedence",
         "serial",
         "routing_name",

@@ -18,10 +18,12 @@ from flows.layout import TABLES, BuildError, Warehouse
 KEYS = {
     "cable": ["reference_id"],
     "recipient": ["reference_id", "position"],
-    "tag": ["reference_id", "position"],
+    "tag": ["reference_id", "position", "part"],
     "reference": ["reference_id", "position"],
     "paragraph": ["reference_id", "position"],
     "page_version": ["source_uri"],
+    "cable_version": ["reference_id", "content_sha256"],
+    "media_link": ["reference_id", "url"],
     "reject": ["source_uri"],
 }
 

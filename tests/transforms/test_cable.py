@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.transforms.helpers import versions
-from transforms.cable import cable, current_version, two_digit_year
+from transforms.cable import cable, current_version, distinct_versions, two_digit_year
 
 VZCZC_HEADER = (
     "VZCZCXRO4024\nOO RUEHTRO\nDE RUEHTRO #0220/01 0731503\nZNY CCCCC ZZH\nO 131503Z MAR 08\n"
@@ -95,30 +95,50 @@ def test_two_digit_years_fall_in_the_release(yy):
     assert year % 100 == yy
 
 
-def test_current_version_prefers_latest_release_then_longer_text():
+def test_current_version_prefers_latest_release_then_newest_build():
     base = versions(body="short").collect()
     rows = pl.concat(
         [
-            base.with_columns(sha256=pl.lit("a"), released_at=datetime(2010, 11, 28)),
-            base.with_columns(sha256=pl.lit("b"), released_at=datetime(2010, 12, 1)),
-            base.with_columns(sha256=pl.lit("c"), released_at=datetime(2010, 12, 1), body=pl.lit("longer body")),
+            base.with_columns(sha256=pl.lit("a"), content_sha256=pl.lit("A"), released_at=datetime(2010, 11, 28)),
+            base.with_columns(sha256=pl.lit("b"), content_sha256=pl.lit("B"), released_at=datetime(2010, 12, 1)),
+            base.with_columns(sha256=pl.lit("c"), content_sha256=pl.lit("C"), released_at=datetime(2010, 12, 1)),
+            base.with_columns(sha256=pl.lit("d"), content_sha256=pl.lit("C"), released_at=datetime(2010, 12, 1)),
         ]
     )
     landed = pl.DataFrame(
         {
-            "source_uri": ["file:///a", "file:///b", "file:///c", "file:///c2"],
-            "sha256": ["a", "b", "c", "c"],
+            "source_uri": [
+                "file:///m/_history/20101130-1248_f2eaa7d/cable/a.html",
+                "file:///m/_history/20101203-0913_acbff87/cable/b.html",
+                "file:///m/cable/c.html",
+                "file:///n/cable/d.html",
+            ],
+            "sha256": ["a", "b", "c", "d"],
             "fetched_at": [datetime(2026, 1, 1)] * 4,
         }
     )
     status = current_version(rows.lazy(), landed.lazy()).collect()
-    assert dict(zip(status["source_uri"], status["status"], strict=True)) == {
-        "file:///a": "older_version",
-        "file:///b": "older_version",
-        "file:///c": "current",
-        "file:///c2": "duplicate",
-    }
+    assert status.select("sha256", "status", "rank", "build_stamp").rows() == [
+        ("c", "current", 1, None),  # released last; a mirror's own page is its newest build
+        ("d", "duplicate", 2, None),  # same cable content on another page
+        ("b", "older_version", 3, "20101203-0913"),
+        ("a", "older_version", 4, "20101130-1248"),
+    ]
     cables = cable(rows.lazy(), status.lazy()).collect()
     assert cables.height == 1
-    assert cables.row(0, named=True)["source_uri"] == "file:///c"
+    assert cables.row(0, named=True)["source_uri"] == "file:///m/cable/c.html"
     assert cables["url"].to_list() == ["/cable/2008/03/08TRIPOLI220.html"]
+    distinct = distinct_versions(status.lazy()).collect()
+    assert distinct.select("content_sha256", "pages", "is_current", "version_rank").rows() == [
+        ("C", 2, True, 1),
+        ("B", 1, False, 2),
+        ("A", 1, False, 3),
+    ]
+
+
+def test_content_hash_ignores_the_page_around_the_cable():
+    links = versions(body="TAGS: PGOV\n\n1. Text", tag_links=["PGOV"]).collect()
+    plain = versions(body="TAGS: PGOV\n\n1. Text").collect()
+    other = versions(body="TAGS: PGOV\n\n1. Other text").collect()
+    assert links["content_sha256"][0] == plain["content_sha256"][0] != other["content_sha256"][0]
+    assert len(links["content_sha256"][0]) == 64

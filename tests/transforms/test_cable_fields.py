@@ -72,6 +72,7 @@ def test_classified_by_and_reasons(line, name, reasons):
         ("EO 12958 DECL: 2020/02/23", date(2020, 2, 23)),
         ("E.O. 12958: DECL: 13/45/2015", None),
         ("E.O. 12958: DECL: OADR", None),
+        ("E.O. 12958: DECL: 09/21/10", date(2010, 9, 21)),
     ],
 )
 def test_declassify_on(text, expected):
