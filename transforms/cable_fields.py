@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from transforms.id_vocabulary import ID_FIXES, STATION_FIXES
@@ -39,7 +41,8 @@ def canonical_id(reference_id: pl.Expr) -> pl.Expr:
 # the first paragraph.
 CLASSIFIED_BY = (
     r"(?is)CLASSIFIED\s+BY\s*:?\s*(?P<who>.*?)\s*[,.;:]?\s*"
-    r"(?:\b(?:FO?R|OR|PER|UNDER)\s+(?:RE\s*)?A?SONS?\b|\bREASONS?\b|\bE\.?\s?O\.?\s+1|\b1\.\s*[45]\b|\n\s*\n|\n\s*\d{1,2}\.|\z)"
+    r"(?:\b(?:FO?R|OR|PER|UNDER)\b\s+(?:R\s*E\s*A|1\.|SECTION|E\.?\s?O)|\bR\s*E\s*A\s*S\s*O\s*N"
+    r"|\bE\.?\s?O\.?\s+1|\b1\.\s*\d\b|\n\s*\n|\n\s*\d{1,2}\.|\z)"
 )
 REASONS = r"(?is)\bREASONS?\b\s*:?\s*(.{0,60})"
 # Words of titles, matched on their first five letters so typos (``Ambassaor``) still match.
@@ -94,6 +97,17 @@ _TITLE_WORDS = [
     "unit",
     "institutional",
     "coordinator",
+    "leader",
+    "econcouns",
+    "polcouns",
+    "classified",
+    "governance",
+    "provincial",
+    "interagency",
+    "ambassadorial",
+    "excellency",
+    "undersecretary",
+    "spokesman",
     "d'affaires",
     "representative",
     "lead",
@@ -136,29 +150,95 @@ _TITLE_ACRONYMS = [
     "USUN",
     "DAS",
     "PDAS",
+    "ARSO",
+    "PRT",
+    "CG",
+    "PO",
+    "DPO",
     "NEA",
     "EUR",
     "WHA",
 ]
 
 
-def _is_title(token: pl.Expr) -> pl.Expr:
-    word = token.str.strip_chars(".,:;()").str.to_lowercase()
+_TITLE_SHORT = {
+    "dir",
+    "min",
+    "coun",
+    "pol",
+    "econ",
+    "a.i",
+    "ai",
+    "by",
+    "to",
+    "of",
+    "for",
+    "and",
+    "the",
+    "in",
+    "on",
+    "at",
+}
+_SUFFIXES = {"JR", "SR", "II", "III", "IV"}
+
+
+def _is_title_word(token: str) -> bool:
+    word = token.strip(".,:;()").lower()
     return (
-        word.str.slice(0, 5).is_in(_TITLE_PREFIXES)
-        | token.str.strip_chars(".,:;()").is_in(_TITLE_ACRONYMS)
-        | token.str.contains("/")
-        | (word == "")
+        not any(c.isalpha() for c in word)
+        or word in _TITLE_SHORT
+        or (len(word) >= 4 and word[:5] in _TITLE_PREFIXES)
+        or token.strip(".,:;()").upper() in _TITLE_ACRONYMS
     )
 
 
+def _is_initial(token: str) -> bool:
+    return len(token) <= 2 and token.endswith(".") and token[0].isalpha()
+
+
+def _name_in(part: str) -> str | None:
+    """The trailing run of name words of one comma-separated part: ``Ambassador Gene A. Cretz``."""
+    tokens = part.split()
+    suffix = None
+    if tokens and tokens[-1].strip(".~").upper() in _SUFFIXES:
+        suffix = tokens.pop()
+    run: list[str] = []
+    for token in reversed(tokens):
+        if _is_title_word(token):
+            break
+        run.insert(0, token.strip(",;:-"))
+    run = [t for t in run if t]
+    if len(run) >= 3 and not (_is_initial(run[-2]) or _is_initial(run[-3])):
+        run = run[-2:]  # ``TO SUDAN TIMOTHY CARNEY``, ``ECONCOUNS STUART DWYER``: keep first and last name
+    run = run[-3:]
+    if not run or (len(run) == 1 and len(run[0].strip(".")) < 3):
+        return None
+    name = " ".join(run).strip(" .-")
+    if suffix:
+        # As printed: ``WITHERS II``; ``SIMONS, JR.`` and ``Baltimore, III`` kept their comma.
+        bare = suffix.lstrip("~")
+        bare = bare if bare.upper().startswith(("JR", "SR")) else bare.rstrip(".")
+        name += (", " if suffix.startswith("~") else " ") + bare
+    return name
+
+
+def classifier_name_of(who: str | None) -> str | None:
+    """The person who classified the cable, from the text after ``Classified By``."""
+    if not who:
+        return None
+    text = re.sub(r"\([^)]*\)", " ", who.replace("\\", ""))
+    text = re.sub(r"[/:]", " ", text)
+    text = re.sub(r",\s*(JR|SR|II|III|IV)\b(\.?)", r" ~\1\2", text, flags=re.I)
+    for part in text.split(","):
+        name = _name_in(" ".join(part.split()))
+        if name:
+            return name
+    return None
+
+
 def classifier_name(who: pl.Expr) -> pl.Expr:
-    """The person in a ``Classified By`` text: the name after the title, before any comma."""
-    first = who.str.split(",").list.first().str.replace_all(r"\s+", " ").str.strip_chars(" .")
-    tokens = first.str.split(" ")
-    trailing = tokens.list.eval(pl.element().filter(_is_title(pl.element()).reverse().cum_sum().reverse() == 0).tail(5))
-    name = trailing.list.join(" ").str.strip_chars(" .,")
-    return pl.when(name != "").then(name)
+    """The person in a ``Classified By`` text: the name after the title (one row at a time)."""
+    return who.map_elements(classifier_name_of, return_dtype=pl.String, skip_nulls=True)
 
 
 def classification_reasons(body: pl.Expr) -> pl.Expr:
