@@ -18,10 +18,16 @@ DTG = (
     r"[ \t]+(?P<month>[A-Z]{3})[ \t]+(?P<year>\d{2}|\d{4})\b"
 )
 SENDER = r"(?m)^[ \t]*FM[ \t]+(.+?)[ \t]*$"
-SUBJECT = (
-    r"(?ms)^[ \t]*SUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*"
-    r"(?:\n[ \t]*\n|\n[ \t]*(?i:REFS?\b|REFTEL|CLASSIFIED BY)|\n[ \t]*¶?\d{1,2}\.|\z)"
+# The subject runs from ``SUBJECT:`` (``SUBJ:``, a missing colon or first letter) to a blank line
+# or to whatever the viewer or the typist glued after it: REF lines, the classification
+# authority, page markers and headers, handling notes.
+_SUBJECT_END = (
+    r"(?:\n[ \t]*\n|\n[ \t]*(?:REFS?\b|REFTEL|¶?\d{1,2}\.|SENSITIVE BUT|THIS IS AN ACTION|C O N F|S E C R E T"
+    r"|UNCLAS\b|PAGE \d|-{3,}|[A-Z][A-Z ]* 0{3,}\d+ +\d{3})|REF(?:S|TELS?|\(S\))?[ \t]*:|(?:^|[ \t])REFS?[ \t]*\(?[A-Z]\)"
+    r"|CLASSIFIED[ \t]+BY|\z)"
 )
+SUBJECT = r"(?ims)^[ \t]*S?UBJ(?:ECT)?(?:[ \t]*:[ \t]*(?:\n[ \t]*)?|[ \t]+)(.*?)[ \t]*" + _SUBJECT_END
+SUBJECT_INLINE = r"(?is)\bSUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*" + _SUBJECT_END
 TAGS_LINE = r"(?ims)^[ \t]*TAGS?(?:[ \t]*:|[ \t]+)[ \t]*(.*?)[ \t]*(?:\n[ \t]*\n|\n[ \t]*SUBJ|\z)"
 TAG_TOKEN = r"[A-Z0-9][A-Z0-9_\-\.]*(?:[ \t]*\([^)\n]*\))?"
 # The last line of a cable is usually the signer's surname, maybe after ``NNNN``-style trailers.
@@ -68,7 +74,13 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
     """One row per readable cable page (``sha256``): every cable-level field of that version."""
     dtg = pl.col("header").str.extract_groups(DTG)
     signer = pl.col("body").str.replace(TRAILER, "").str.extract_groups(SIGNER).struct.field("signer")
-    subject = pl.col("body").str.extract(SUBJECT, 1).str.replace_all(r"\s+", " ").str.strip_chars()
+    subject = (
+        pl.coalesce(pl.col("body").str.extract(SUBJECT, 1), pl.col("body").str.extract(SUBJECT_INLINE, 1))
+        .str.replace_all(r"[ \t]*\\[ \t]*(?:\n|$)", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.replace(r"^\([A-Z/ ]{1,10}\)[ \t]*", "")
+    )
     return (
         parsed.filter(pl.col("reject_reason").is_null())
         .with_columns(dtg.alias("_dtg"), pl.col("body").str.extract(fields.CLASSIFIED_BY, 1).alias("_who"))

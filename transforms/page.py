@@ -7,6 +7,9 @@ import polars as pl
 # The viewer's entities: newlines are written ``&#x000A;``; the rest are the usual five.
 _ENTITIES = ["&#x000A;", "&#x000a;", "&#10;", "&lt;", "&gt;", "&quot;", "&#39;", "&apos;", "&nbsp;", "&amp;"]
 _ENTITY_TEXT = ["\n", "\n", "\n", "<", ">", '"', "'", "'", " ", "&"]
+# Numeric entities that pasted text carries: quotes, dashes, ellipsis.
+_ENTITIES += ["&#8216;", "&#8217;", "&#8220;", "&#8221;", "&#8211;", "&#8212;", "&#8230;", "&#160;"]
+_ENTITY_TEXT += ["‘", "’", "“", "”", "–", "—", "…", " "]
 
 # Each part is found by a regex that opens with a literal (a fast substring search), so a
 # ~60 KB page is scanned a few times at memory speed, never copied whole.
