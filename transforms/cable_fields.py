@@ -269,13 +269,32 @@ def declassify_on(body: pl.Expr) -> pl.Expr:
     )
 
 
+_MARK = r"(?:\([A-Z/ ]{1,12}\)[ \t]*)"
+_NUMBER = r"(?:¶?\d{1,2}\.[ \t]*)"
+
+
 def _marked_section(body: pl.Expr, word: str) -> pl.Expr:
-    """Text after ``WORD:`` up to ``END WORD`` (or the next blank line when there is no end)."""
-    start = rf"(?is)(?:^|\n)[ \t\-]*(?:\d{{1,2}}\.[ \t]*(?:\([A-Z/ ]{{1,12}}\)[ \t]*)?)?{word}\b[ \t]*[.:\-]*[ \t\-]*"
-    to_end = body.str.extract(start + rf"(.*?)[ \t.]*\bEND[ \t]+(?:OF[ \t]+)?{word}\b", 1)
-    to_blank = body.str.extract(start + r"(.*?)(?:\n[ \t]*\n|\z)", 1)
-    text = pl.coalesce(to_end, to_blank)
-    text = text.str.replace(r"^[\s\-]*(?:\d{1,2}\.\s*)?(?:\([A-Z/ ]{1,12}\)\s*)?", "").str.strip_chars()
+    """Text after a ``WORD`` heading up to ``END WORD``, else to the next blank line.
+
+    The heading may be ``1. (C) Summary:``, ``SUMMARY AND COMMENT:``, ``------- SUMMARY -------``
+    or ``Summary =======``; without one, text from paragraph 1 to an ``END SUMMARY`` counts.
+    Paragraph numbers and portion markings inside are dropped, blank lines become line breaks.
+    """
+    joined = rf"(?:[ \t]*(?:AND|&|/)[ \t]*(?:COMMENT|ACTION REQUEST|INTRODUCTION|TABLE OF CONTENTS|{word}))?"
+    heading = (
+        rf"(?is)(?:^|\n)[ \t\-=]*{_NUMBER}?{_MARK}?{word}\b{joined}[ \t]*[.:\-=‐]*[ \t\-=‐]*"
+        r"(?:\n[ \t\-=‐]*(?:\n|$))*[ \t]*"
+    )
+    end = rf"[ \t]*\bEND[ \t\n]+(?:OF[ \t]+)?{word}\b"
+    to_end = body.str.extract(heading + r"(.*?)" + end, 1)
+    to_blank = body.str.extract(heading + r"(.*?)(?:\n[ \t]*\n|\z)", 1)
+    from_first = body.str.extract(rf"(?is)(?:^|\n)[ \t]*1\.[ \t]*{_MARK}?(.*?)" + end, 1)
+    text = pl.coalesce(to_end, to_blank, from_first)
+    text = (
+        text.str.replace(rf"^[\s\-=‐]*{_NUMBER}?{_MARK}?(?i:{word}[ \t]*[.:]+[ \t]*)?{_MARK}?", "")
+        .str.replace_all(rf"\n[ \t]*\n\s*{_NUMBER}?{_MARK}?", "\n")
+        .str.strip_chars()
+    )
     return pl.when(text != "").then(text)
 
 

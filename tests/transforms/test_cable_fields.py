@@ -87,7 +87,7 @@ def test_summary_comment_sections_sipdis():
     )
     row = one(body)
     assert row["summary"] == "Reports are premature."
-    assert row["comment"] == "We doubt it"
+    assert row["comment"] == "We doubt it."
     assert (row["section_count"], row["sipdis"]) == (3, True)
     assert one("UNCLAS\n\n1. Text")["summary"] is None
     assert one("UNCLAS\n\n1. Text")["section_count"] == 1
