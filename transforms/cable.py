@@ -28,18 +28,27 @@ _SUBJECT_END = (
 )
 SUBJECT = r"(?ims)^[ \t]*S?UBJ(?:ECT)?(?:[ \t]*:[ \t]*(?:\n[ \t]*)?|[ \t]+)(.*?)[ \t]*" + _SUBJECT_END
 SUBJECT_INLINE = r"(?is)\bSUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*" + _SUBJECT_END
-TAGS_LINE = r"(?ims)^[ \t]*TAGS?(?:[ \t]*:|[ \t]+)[ \t]*(.*?)[ \t]*(?:\n[ \t]*\n|\n[ \t]*SUBJ|\z)"
-TAG_TOKEN = r"[A-Z0-9][A-Z0-9_\-\.]*(?:[ \t]*\([^)\n]*\))?"
+# The TAGS line, with the typists' variants (``TAGS;``, ``TAS:``, ``TABS:``, ``TGS:``, ``AGS:``), at
+# a line start or, with a colon, inside a line; it continues on the next line after a comma.
+_TAGS_LABEL = r"(?:TAGS?|TAGES|TAS|TABS|TGS|AGS)"
+TAGS_LINE = (
+    rf"(?im)(?:^[ \t]*{_TAGS_LABEL}(?:[ \t]*[:;,]|[ \t]+)|\b{_TAGS_LABEL}[ \t]*[:;])[ \t]*"
+    r"((?:[^\n]*,[ \t]*\n)*[^\n]*)"
+)
+# What follows the tags on the same line: column padding, SUBJECT, E.O., REF, page headers.
+TAGS_TAIL = r"(?is)(?:[ \t]{5,}|\bSUBJ(?:ECT)?\b|\bE\.[ \t]?O\.|\bREFS?[ \t]*:|\bPAGE[ \t]+\d).*$"
+TAG_TOKEN = r"[A-Z0-9][A-Z0-9_\-\./]*(?:[ \t]*\([^)\n]*\))?"
 # The last line of a cable is usually the signer's surname, maybe after ``NNNN``-style trailers.
 SIGNER = (
-    r"\n[ \t]*(?P<signer>[A-Z][A-Za-z'\-]+(?:[ \t]+[A-Z][A-Za-z'\-]+)?)[ \t]*\.?[ \t]*"
+    r"(?:\n|[.][ \t]+)[ \t]*(?P<signer>[A-Z][A-Za-z'\-]+(?:[ \t]+[A-Z][A-Za-z'\-]+)?)[ \t]*(?:##|\.)?[ \t]*"
     r"(?:\n[ \t]*(?:NNNN|BT|END CABLE|[ \t])*)*\z"
 )
 _NOT_SIGNERS = ["NNNN", "BT", "SIPDIS", "UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "NOFORN", "END", "TEXT"]
 # Trailers after the signature: classification lines, release stamps, end-of-message marks.
 TRAILER = (
     r"(?i)(?:\n[ \t]*(?:NNNN|BT|END CABLE|UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS"
-    r"|Declassified/Released[^\n]*|Review[ \t]+\d{1,2}[ \t]+[A-Z]{3}[ \t]+\d{4}|[ \t]*)[ \t]*)+\z"
+    r"|Declassified/Released[^\n]*|Review[ \t]+\d{1,2}[ \t]+[A-Z]{3}[ \t]+\d{4}|NOTE\b[^\n]*|PAGE[ \t]+\d+[^\n]*"
+    r"|\d{4}[A-Z]{5,}\d+[^\n]*|[A-Z][A-Z ]*[ \t]0{3,}\d+[ \t]+\d{3}[^\n]*|[.\->]+|[ \t]*)[ \t]*)+\z"
 )
 PARTIAL = r"(?i)partial extract of the original cable"
 
@@ -60,7 +69,7 @@ def dtg_timestamp(groups: pl.Expr) -> pl.Expr:
 
 def tag_list(tag_links: pl.Expr, body: pl.Expr) -> pl.Expr:
     """Tags in page order: the viewer's tag links, else the tokens of the ``TAGS:`` line."""
-    from_line = body.str.extract(TAGS_LINE, 1).str.to_uppercase().str.extract_all(TAG_TOKEN)
+    from_line = body.str.extract(TAGS_LINE, 1).str.replace(TAGS_TAIL, "").str.to_uppercase().str.extract_all(TAG_TOKEN)
     links = tag_links.list.eval(pl.element().str.to_uppercase().str.strip_chars(" ,"))
     return (
         pl.when(tag_links.list.len() > 0)
@@ -93,6 +102,7 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
             "classification",
             "origin",
             subject.fill_null("").alias("subject"),
+            fields.subject_title(subject).fill_null("").alias("subject_title"),
             pl.col("header").str.extract(TRANSMISSION_ID, 1).alias("transmission_id"),
             pl.col("_dtg").struct.field("precedence").alias("precedence"),
             dtg_timestamp(pl.col("_dtg")).alias("dtg"),
@@ -223,6 +233,7 @@ def cable(versions: pl.LazyFrame, page_versions: pl.LazyFrame) -> pl.LazyFrame:
             "classification",
             "origin",
             "subject",
+            "subject_title",
             "transmission_id",
             "precedence",
             "dtg",

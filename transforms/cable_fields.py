@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import polars as pl
+from titlecase import titlecase
 
+from transforms.acronym_vocabulary import ACRONYMS
 from transforms.id_vocabulary import ID_FIXES, STATION_FIXES
 
 # ``09SECTION01OF03SANJOSE525``: a section marker glued between the year and the station.
@@ -312,3 +314,49 @@ def section_count(body: pl.Expr) -> pl.Expr:
     """How many sections the cable was sent in (``SECTION 01 OF 03`` -> 3); 1 when not split."""
     count = body.str.extract(r"(?i)\bSECTION\s+0*\d{1,2}\s+OF\s+0*(\d{1,2})\b", 1).cast(pl.Int16, strict=False)
     return count.fill_null(1)
+
+
+# Words title case keeps lower inside a title (titlecase's list), never taken for acronyms.
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "en", "for", "if", "in", "of", "on", "or", "the", "to"}
+_SMALL_WORDS |= {"v", "via", "vs", "with", "is", "it", "be", "we", "us", "no", "so", "up", "do", "go", "me", "my"}
+
+
+def _acronym_part(part: str, compound: bool = False) -> str | None:
+    """``GOL'S`` -> ``GOL's``, ``PNG'ING`` -> ``PNG'ing``, ``D'IVOIRE`` -> ``D'Ivoire``; None if no rule.
+
+    Inside a compound (``US-EU``) a small word such as ``US`` is an acronym too.
+    """
+    if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]?", part):
+        return part.upper()
+    match = re.fullmatch(r"([A-Za-z]+)(['’][A-Za-z]+)?", part)
+    if not match:
+        return None
+    stem, tail = match.group(1), match.group(2) or ""
+    if stem.upper() in ACRONYMS and (compound or stem.lower() not in _SMALL_WORDS):
+        return stem.upper() + tail.lower()
+    if len(stem) == 1 and len(tail) > 2:
+        return stem.upper() + tail[0] + tail[1:].capitalize()
+    return None
+
+
+def _keep_acronym(word: str, **_: object) -> str | None:
+    """titlecase callback: keep acronyms upper case, also inside ``DROC--VATICAN`` or ``EX-IM``."""
+    core = word.strip("\"'()[]:;,.?!“”‘’")
+    pieces = re.split(r"(--|-|/)", core)
+    done = [_acronym_part(p, compound=len(pieces) > 1) for p in pieces]
+    if not any(done):
+        return None
+    rebuilt = "".join(d or (p if p in ("--", "-", "/") else p.capitalize()) for p, d in zip(pieces, done, strict=True))
+    return word.replace(core, rebuilt)
+
+
+def title_of(subject: str | None) -> str | None:
+    """A subject in title case, acronyms kept: ``MISSILE ... (MTCR)`` -> ``Missile ... (MTCR)``."""
+    if not subject:
+        return subject
+    return titlecase(subject, callback=_keep_acronym)
+
+
+def subject_title(subject: pl.Expr) -> pl.Expr:
+    """The subject in title case for display (titlecase, with cablemap's acronym list)."""
+    return subject.map_elements(title_of, return_dtype=pl.String, skip_nulls=True)

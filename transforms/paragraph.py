@@ -5,11 +5,13 @@ Where a numbered paragraph starts (``N.`` at the start of a line, N of 1-3 digit
 * after a blank line (``1.``, ``¶1.``);
 * on any line when a portion marking follows the number (``1. (C)``, ``1.(C)``, ``2. (c)``):
   newspaper extracts of cables have no blank lines;
-* after a line that ends a sentence (``.``, ``:``, ``?``, ``!``, ``)``, quotes), a redaction
-  (``XXXXXXXXXXXX``) or a heading underline (``-------``), when the number is followed by a space
-  and a capital, a bracket, a quote or a redaction (``16. Radio, especially FM, ...``). A number
-  after a line ending mid-sentence is not a paragraph: ``on Monday, October\\n22. The ...`` is a
-  date, ``in\\n2008. The ...`` a year;
+* after a heading underline (``-------``), whatever follows the number;
+* on any other line, when the number is followed by a space and a capital, a bracket, a quote or
+  a redaction (``16. Radio, especially FM, ...``, ``7. XXXXXXXXXXXX``), if it continues the
+  numbering: its number is one more than the number before it, in a run of consecutive numbers
+  that one of the sure starts above (or the first ``1.``) began. So a list inside a paragraph
+  (``The measures:\n1. No new tax benefits.\n2. ...``) is not split, nor is a date or a year at
+  the start of a line (``on Monday, October\n22. The ...``, ``in\n2008. The ...``);
 * the first ``1.`` line followed by a space and a capital or bracket, wherever it is (paragraph 1
   right under the ``SUBJECT:`` line);
 * glued to the end of the classification reasons: ``REASON: 1.4 (b), (d) 1. (C/NF) Summary``.
@@ -72,7 +74,7 @@ GLUED_FIRST = r"(\d\.\d[ \t]*\([a-hA-H]\)(?:[ \t]*(?:,|AND|and)?[ \t]*\([a-hA-H]
 # Page markers the system printed between the sections of a long cable: ``TRIPOLI 00000095  001.2 OF 002``.
 PAGE_MARKER = r"(?m)^[ \t]*[A-Z][A-Z \t]*[ \t]0{2,}\d+[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{2,3}[ \t]*(?:\n|$)"
 # A line that is just SIPDIS, with the blank lines before it.
-SIPDIS_LINE = r"(?:\n[ \t]*)*\n[ \t]*SIPDIS[ \t]*(\n|$)"
+SIPDIS_LINE = r"(?m)(?:\n[ \t]*)*\n[ \t]*SIPDIS[ \t]*$"
 # A redaction: a run of 4 or more x standing alone as a word.
 REDACTION = r"\b[xX]{4,}\b"
 
@@ -109,6 +111,9 @@ LEVELS = {
     "LOU": "LOU",
 }
 CAVEATS = {"NF": "NOFORN", "NOFORN": "NOFORN", "FOUO": "FOUO", "OC": "ORCON", "ORCON": "ORCON", "PR": "PROPIN"}
+_LEVEL_WORDS = "TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|TS|SBU|LOU|C|S|U"
+# A level and NOFORN without a slash: ``SNF``, ``C NF``, ``S-NF``, ``SECRET NOFORN``.
+_GLUED_NOFORN = r"^(" + _LEVEL_WORDS + r")(?: |-)?(?:NF|NOFORN)\b"
 _SPLIT = "\x1f"
 _WEAK = "\x1e"
 
@@ -124,10 +129,7 @@ def marking_caveats(marking: pl.Expr) -> pl.Expr:
     tokens = _normalised(marking).str.split("/")
     rest = pl.when(tokens.list.first().is_in(list(LEVELS))).then(tokens.list.slice(1)).otherwise(tokens)
     return rest.list.eval(
-        pl.element()
-        .str.replace(r"^REL(?: TO)? ", "REL TO ")
-        .replace(CAVEATS)
-        .filter(pl.element() != "")
+        pl.element().str.replace(r"^REL(?: TO)? ", "REL TO ").replace(CAVEATS).filter(pl.element() != "")
     )
 
 
@@ -137,8 +139,7 @@ def _normalised(marking: pl.Expr) -> pl.Expr:
         marking.str.to_uppercase()
         .str.replace_all(r"[ \t]*/+[ \t]*", "/")
         .str.replace_all(r"[ \t]+", " ")
-        .str.replace(r"^(TS|SBU|LOU|C|S|U)(?:NF| NF|-NF)\b", "${1}/NF")
-        .str.replace(r"^(TS|SBU|LOU|C|S|U)(?: |-)NOFORN\b", "${1}/NOFORN")
+        .str.replace(_GLUED_NOFORN, "${1}/NOFORN")
     )
 
 
@@ -151,7 +152,7 @@ def paragraph(versions: pl.LazyFrame) -> pl.LazyFrame:
     marked = (
         ("\n\n" + pl.col("body"))
         .str.replace_all(PAGE_MARKER, "")
-        .str.replace_all(SIPDIS_LINE, "${1}")
+        .str.replace_all(SIPDIS_LINE, "")
         .str.replace(FIRST_START, "${1}" + _SPLIT + "${2}")
         .str.replace_all(GLUED_FIRST, "${1}" + _SPLIT + "${2}")
         .str.replace_all(NUMBERED_START, "${1}" + _SPLIT + "${2}")

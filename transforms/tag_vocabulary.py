@@ -11,7 +11,6 @@ without modification, are permitted provided that the conditions of the BSD lice
 cablemap's LICENSE.txt); the data is provided "as is", without warranty of any kind.
 """
 
-
 # reader._TAG_FIXES: printed tag -> canonical tag(s). SENVEAGREAIDTBIOECONSOCIXR resolved through
 # ECONSOCIXR, as cablemap's parse_tags does.
 CABLEMAP_TAG_FIXES: dict[str, tuple[str, ...]] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.transforms.helpers import versions
 from transforms.paragraph import paragraph
 
@@ -69,3 +71,147 @@ def test_page_markers_are_not_paragraphs():
         "REASON: 1.4 (b), (d)\n1. (S/NF) One\nTRIPOLI 00000095  002 OF 002\ncontinued.\n\n2. (C) Two."
     )
     assert paras(body) == [(1, 1, "S/NF", "One\ncontinued."), (2, 2, "C", "Two.")]
+
+
+def rows(body: str, *columns: str) -> list[tuple]:
+    return paragraph(versions(body=body)).collect().select(columns).rows()
+
+
+@pytest.mark.parametrize(
+    ("marking", "level", "caveats"),
+    [
+        ("C", "C", []),
+        ("S//NF", "S", ["NOFORN"]),
+        ("S/NF", "S", ["NOFORN"]),
+        ("C/NOFORN", "C", ["NOFORN"]),
+        ("C NF", "C", ["NOFORN"]),
+        ("S-NF", "S", ["NOFORN"]),
+        ("SNF", "S", ["NOFORN"]),
+        ("SBU", "SBU", []),
+        ("SBU/NF", "SBU", ["NOFORN"]),
+        ("U", "U", []),
+        ("U//FOUO", "U", ["FOUO"]),
+        ("TS", "TS", []),
+        ("LOU", "LOU", []),
+        ("S//FGI//NF", "S", ["FGI", "NOFORN"]),
+        ("S//OC/NF", "S", ["ORCON", "NOFORN"]),
+        ("S/REL NATO", "S", ["REL TO NATO"]),
+        ("S//REL TO USA, FVEY", "S", ["REL TO USA, FVEY"]),
+        ("C/REL UK, CANADA, AUSTRALIA", "C", ["REL TO UK, CANADA, AUSTRALIA"]),
+        ("S/Rel to Pakistan", "S", ["REL TO PAKISTAN"]),
+        ("Secret/Rel Armenia", "S", ["REL TO ARMENIA"]),
+        ("c", "C", []),
+        ("s/nf", "S", ["NOFORN"]),
+        ("N/SF", None, ["N", "SF"]),
+    ],
+)
+def test_level_and_caveats_from_the_printed_marking(marking, level, caveats):
+    body = PREAMBLE + f"1. ({marking}) Text."
+    assert rows(body, "number", "marking", "level", "caveats") == [(1, marking, level, caveats)]
+
+
+def test_no_marking_no_level_nor_caveats():
+    assert rows(PREAMBLE + "1. Text.", "marking", "level", "caveats") == [(None, None, None)]
+
+
+def test_sipdis_lines_are_not_text_but_sipdis_in_prose_is():
+    # cablemap tests-data/data-clean sipdis.txt and sipdis2.txt: the SIPDIS line goes with the
+    # blank line before it.
+    assert paras("1. (C) DCM \n[...]\n\nSIPDIS\nAfter Sipdis content") == [
+        (1, 1, "C", "DCM \n[...]\nAfter Sipdis content")
+    ]
+    assert paras("1. (C) DCM \n[...]\n\nSIPDIS\nNot SIPDIS") == [(1, 1, "C", "DCM \n[...]\nNot SIPDIS")]
+    body = "SECRET HAGUE 000174\nSIPDIS\nSIPDIS\nSUBJECT: X\n\n1. (C) One.\n\nSIPDIS\n\n2. (C) Two\nSIPDIS\ncontinued."
+    assert paras(body) == [(1, 1, "C", "One."), (2, 2, "C", "Two\ncontinued.")]
+
+
+def test_redactions_kept_as_printed_and_counted():
+    body = (
+        PREAMBLE + "1. (S) XXXXXXXXXXXX told us (xxxxxxxxxxxx) that XXXXXXXXXXXX's plan\nfailed.\n\n2. (C) Boxxx XXX."
+    )
+    assert rows(body, "number", "text", "redactions") == [
+        (1, "XXXXXXXXXXXX told us (xxxxxxxxxxxx) that XXXXXXXXXXXX's plan\nfailed.", 3),
+        (2, "Boxxx XXX.", 0),
+    ]
+
+
+def test_cablemap_clean_vectors_number_and_marking_forms():
+    # cablemap tests-data/data-clean: clean-paragraph-class, malformed-paragraph-class,
+    # paragraph-without-class, section (page marker between paragraphs).
+    assert paras("1. (C) Content 1\n2. (SBU) Content 2\n3. (SBU/N) Content 3\n") == [
+        (1, 1, "C", "Content 1"),
+        (2, 2, "SBU", "Content 2"),
+        (3, 3, "SBU/N", "Content 3"),
+    ]
+    assert paras("1. C) Content 1\n2. SBU) Content 2\n3. SBU/N) Content 3\n") == [
+        (1, 1, "C", "Content 1"),
+        (2, 2, "SBU", "Content 2"),
+        (3, 3, "SBU/N", "Content 3"),
+    ]
+    assert paras("1. Content 1\n2. Content 2\n3. Content 3\n") == [
+        (1, 1, None, "Content 1"),
+        (2, 2, None, "Content 2"),
+        (3, 3, None, "Content 3"),
+    ]
+    assert paras("3. (SBU/N) Content 3\n\nBLA 0000001 003.2 OF 39\n\n4. (U) Below section 4\n") == [
+        (1, 3, "SBU/N", "Content 3"),
+        (2, 4, "U", "Below section 4"),
+    ]
+
+
+def test_paragraphs_without_blank_lines_continue_the_numbering():
+    # 07PARIS306, 09STOCKHOLM355: extracts with one paragraph a line, numbers without markings.
+    body = (
+        "SUBJECT: AARGH! SWEDISH PIRATES SET SAIL FOR BRUSSELS \n1. Summary and Comment: Sweden's two parties.\n"
+        "The Results\n----------- \n2. Sweden's EP election was a bit disappointing.\n"
+        "3. The big winner was the Pirate Party.\n4. A side effect of the Pirates' success."
+    )
+    assert [(n, t[:20]) for _, n, _, t in paras(body)] == [
+        (1, "Summary and Comment:"),
+        (2, "Sweden's EP election"),
+        (3, "The big winner was t"),
+        (4, "A side effect of the"),
+    ]
+
+
+def test_a_number_that_does_not_continue_the_numbering_is_not_a_paragraph():
+    # A list inside paragraph 2 (10KYIV278) and a date at the start of a line (07ASMARA850).
+    body = (
+        PREAMBLE + "1. (C) He saw General Wuchu on Monday, October\n22. The stringer shared this.\n\n"
+        "2. (C) The measures:\n1. No new tax benefits.\n2. Cancel moratorium on land sales.\n\n3. (C) Three."
+    )
+    assert [(n, t) for _, n, _, t in paras(body)] == [
+        (1, "He saw General Wuchu on Monday, October\n22. The stringer shared this."),
+        (2, "The measures:\n1. No new tax benefits.\n2. Cancel moratorium on land sales."),
+        (3, "Three."),
+    ]
+
+
+def test_heading_underline_and_lower_case_markings():
+    # 07STOCKHOLM506, 07LISBON2605.
+    body = (
+        PREAMBLE + "Summary\n-------\n1.  (c) The May 15 visit.\n\nSweden as a Partner\n-------------------\n"
+        "2.  (u) The new government.\nJustice\n------- \n3. e-Justice Portal: Costa issued a statement."
+    )
+    assert rows(body, "number", "marking", "level", "text") == [
+        (None, None, None, "Summary\n-------"),
+        (1, "c", "C", "The May 15 visit.\n\nSweden as a Partner\n-------------------"),
+        (2, "u", "U", "The new government.\nJustice\n-------"),
+        (3, None, None, "e-Justice Portal: Costa issued a statement."),
+    ]
+
+
+def test_redacted_paragraphs_and_paragraph_one_under_the_subject():
+    # 09COLOMBO830, 09STATE78274.
+    body = (
+        "SUBJECT: (U) Secretary Clinton's July 14 conversation\nwith Dutch Foreign Minister Verhagen\n"
+        "1. Classified by Bureau Assistant Secretary Philip H. Gordon.\n2. (C) They had not lied.\n"
+        "3. XXXXXXXXXXXX.\n4. XXXXXXXXXXXX\n5. (S) Comment: The release."
+    )
+    assert rows(body, "number", "text", "redactions") == [
+        (1, "Classified by Bureau Assistant Secretary Philip H. Gordon.", 0),
+        (2, "They had not lied.", 0),
+        (3, "XXXXXXXXXXXX.", 1),
+        (4, "XXXXXXXXXXXX", 1),
+        (5, "Comment: The release.", 0),
+    ]
