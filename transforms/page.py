@@ -58,6 +58,47 @@ def viewer_timestamp(cell: pl.Expr) -> pl.Expr:
     return cell.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us")
 
 
+# A page saved by a browser as text: the meta table is a line (``|``-separated in some
+# renderings) under its header line, followed by the article links, header and body.
+_STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+_LEVEL = r"(?:UNCLASSIFIED|CONFIDENTIAL|SECRET)(?://(?:NOFORN|FOR OFFICIAL USE ONLY))?"
+TEXT_META = (
+    r"(?m)^Reference ID[ \t|]+Created[ \t|]+Released[ \t|]+Classification[ \t|]+Origin[ \t|]*\n(?:[-| \t]+\n)?"
+    rf"(?P<reference_id>[A-Z0-9]+)[ \t|]+(?P<created>{_STAMP})[ \t|]+(?P<released>{_STAMP})[ \t|]+"
+    rf"(?P<classification>{_LEVEL})[ \t|]+(?P<origin>[^|\n]+?)[ \t|]*\n(?P<rest>(?s:.*))"
+)
+TEXT_TITLE = r"(?m)^Viewing cable[ \t]+([^\n]*?)[ \t]*$"
+TEXT_LINKS = r"^Appears in these articles:[ \t]*\n((?:https?://[^\n]*\n)*)"
+# The body starts at its classification banner; what is above it is the header.
+TEXT_BODY_START = r"(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL|This record)"
+
+
+def text_rendering(pages: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per page saved as text (no HTML): the same columns as the HTML path, or nulls."""
+    text = pl.col("text")
+    rest = pl.col("rest").str.replace(TEXT_LINKS, "")
+    header = rest.str.extract(rf"(?s)^(.*?)\n{TEXT_BODY_START}", 1)
+    body = pl.when(header.is_not_null()).then(rest.str.slice(header.str.len_chars() + 1)).otherwise(rest)
+    return (
+        pages.select(
+            "sha256", text.str.extract(TEXT_TITLE, 1).alias("h3"), text.str.extract_groups(TEXT_META).alias("m")
+        )
+        .unnest("m")
+        .select(
+            "sha256",
+            "h3",
+            "reference_id",
+            "created",
+            "released",
+            "classification",
+            "origin",
+            pl.col("rest").str.extract(TEXT_LINKS, 1).str.extract_all(r"https?://[^\n]+").alias("media_urls"),
+            header.fill_null("").alias("header_html"),
+            body.alias("body_html"),
+        )
+    )
+
+
 def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     """One row per distinct page content (``sha256``): meta table cells, header and body text.
 
@@ -81,7 +122,17 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("pre").list.get(i, null_on_oob=True).str.strip_prefix("<pre>").str.strip_suffix("</pre>").alias(name)
         for i, name in enumerate(("header_html", "body_html"))
     ]
-    out = out.with_columns(pre_html)
+    out = out.with_columns(pre_html).drop("pre")
+    # Pages saved as text take the text path; the HTML one finds nothing in them.
+    as_text = text_rendering(pages.filter(~pl.col("text").str.contains("<h3>Viewing cable", literal=True)))
+    html_columns = [c for c in out.collect_schema().names() if c not in ("sha256", "_len", "_is_cable")]
+    out = out.join(as_text, on="sha256", how="left", suffix="_text").with_columns(
+        [pl.coalesce(c, f"{c}_text") if c != "media_urls" else pl.col(c) for c in html_columns]
+    )
+    out = out.with_columns(
+        pl.when(pl.col("_is_cable")).then(pl.col("media_urls")).otherwise(pl.col("media_urls_text")),
+        (pl.col("_is_cable") | pl.col("reference_id_text").is_not_null()).alias("_is_cable"),
+    )
     reference_id = pl.col("reference_id").str.strip_chars()
     created_at = viewer_timestamp(pl.col("created"))
     released_at = viewer_timestamp(pl.col("released"))

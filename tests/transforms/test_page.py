@@ -85,3 +85,25 @@ def test_decoded_text_falls_back_for_non_utf8_pages():
 def test_html_to_text_keeps_unknown_entities():
     out = pl.select(html_to_text(pl.lit("R&D; a&#x000A;b &amp;lt;")).alias("t"))["t"][0]
     assert out == "R&D; a\nb &lt;"
+
+
+def test_pages_saved_as_text_are_read_like_html_pages():
+    """Both browser text renderings in the corpus: plain lines, and a ``|`` table."""
+    from cables.settings import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "tests" / "data" / "text-rendering"
+    texts = [p.read_text() for p in sorted(folder.glob("*.txt"))]
+    rows = {r["reference_id"]: r for r in parse(*texts).to_dicts()}
+    assert set(rows) == {"08TRIPOLI505", "09TRIPOLI748"}
+    tripoli = rows["09TRIPOLI748"]
+    assert tripoli["reject_reason"] is None
+    assert (tripoli["created_at"], tripoli["released_at"]) == (
+        datetime(2009, 9, 17, 10, 10),
+        datetime(2011, 1, 31, 21, 9),
+    )
+    assert (tripoli["classification"], tripoli["origin"]) == ("CONFIDENTIAL", "Embassy Tripoli")
+    assert tripoli["header"].startswith("VZCZCXRO7857\nOO RUEHBC") and tripoli["header"].endswith(
+        "AMEMBASSY TRIPOLI 5816"
+    )
+    assert tripoli["body"].startswith("C O N F I D E N T I A L SECTION 01 OF 05 TRIPOLI 000748")
+    assert rows["08TRIPOLI505"]["media_urls"] == ["http://www.telegraph.co.uk/news/wikileaks-files/libya-wikileaks/"]
