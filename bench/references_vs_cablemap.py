@@ -216,7 +216,7 @@ def report(figures: dict) -> str:
     for cls, n in figures["missed"].items():
         lines.append(f"  {n:5d}  {cls}: {CLASSES.get(cls.split(' [')[0], '')}")
         lines.extend(f"         {e}" for e in figures["missed_examples"][cls])
-    lines.append("ids we give that cablemap does not (its parser reads only the first REF block, no multi-id items):")
+    lines.append("ids we give that cablemap does not (later blocks, blocks after 'Classified By', multi-id items):")
     for cls, n in figures["extra"].items():
         lines.append(f"  {n:5d}  {cls}")
         lines.extend(f"         {e}" for e in figures["extra_examples"][cls])

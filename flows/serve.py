@@ -14,7 +14,7 @@ from flows.layout import LANDING_TABLE, SCHEMA_VERSION, TABLES, Warehouse, utc_n
 TABLE_COMMENTS = {
     "raw_page": "one row per landed page: source, hash, fetch time and the unchanged content",
     "cable": "one row per cable: the fields of its current version",
-    "recipient": "one row per addressee (TO and INFO) per cable",
+    "recipient": "one row per addressee (TO and INFO) or XMT exclusion per cable",
     "tag": "one row per tag per cable, in page order",
     "reference": "one row per item of the REF block per cable",
     "paragraph": "one row per body paragraph per cable",

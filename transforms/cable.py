@@ -15,28 +15,30 @@ TRANSMISSION_ID = r"^\s*(VZCZC[A-Z0-9]*)"
 # Precedence prosign(s) and date-time group: ``O 131503Z MAR 08``.
 DTG = (
     r"(?m)^[ \t]*(?P<precedence>[ZOPR](?:[ \t]?[ZOPR])?)[ \t]+(?P<day>\d{2})(?P<hour>\d{2})(?P<minute>\d{2})Z"
-    r"[ \t]+(?P<month>[A-Z]{3})[ \t]+(?P<year>\d{2}|\d{4})\b"
+    r"[ \t]+(?P<month>[A-Z]{3})[ \t]+(?P<year>\d{2}|\d{4})(?-u:\b)"
 )
 SENDER = r"(?m)^[ \t]*FM[ \t]+(.+?)[ \t]*$"
 # The subject runs from ``SUBJECT:`` (``SUBJ:``, a missing colon or first letter) to a blank line
 # or to whatever the viewer or the typist glued after it: REF lines, the classification
 # authority, page markers and headers, handling notes.
 _SUBJECT_END = (
-    r"(?:\n[ \t]*\n|\n[ \t]*(?:REFS?\b|REFTEL|¶?\d{1,2}\.|SENSITIVE BUT|THIS IS AN ACTION|C O N F|S E C R E T"
-    r"|UNCLAS\b|PAGE \d|-{3,}|[A-Z][A-Z ]* 0{3,}\d+ +\d{3})|REF(?:S|TELS?|\(S\))?[ \t]*:|(?:^|[ \t])REFS?[ \t]*\(?[A-Z]\)"
+    r"(?:\n[ \t]*\n|\n[ \t]*(?:REFS?(?-u:\b)|REFTEL|¶?\d{1,2}\.|SENSITIVE BUT|THIS IS AN ACTION|C O N F|S E C R E T"
+    r"|UNCLAS(?-u:\b)|PAGE \d|-{3,}|[A-Z][A-Z ]* 0{3,}\d+ +\d{3})|REF(?:S|TELS?|\(S\))?[ \t]*:|(?:^|[ \t])REFS?[ \t]*\(?[A-Z]\)"
     r"|CLASSIFIED[ \t]+BY|\z)"
 )
 SUBJECT = r"(?ims)^[ \t]*S?UBJ(?:ECT)?(?:[ \t]*:[ \t]*(?:\n[ \t]*)?|[ \t]+)(.*?)[ \t]*" + _SUBJECT_END
-SUBJECT_INLINE = r"(?is)\bSUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*" + _SUBJECT_END
+SUBJECT_INLINE = r"(?is)(?-u:\b)SUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*" + _SUBJECT_END
 # The TAGS line, with the typists' variants (``TAGS;``, ``TAS:``, ``TABS:``, ``TGS:``, ``AGS:``), at
 # a line start or, with a colon, inside a line; it continues on the next line after a comma.
 _TAGS_LABEL = r"(?:TAGS?|TAGES|TAS|TABS|TGS|AGS)"
 TAGS_LINE = (
-    rf"(?im)(?:^[ \t]*{_TAGS_LABEL}(?:[ \t]*[:;,]|[ \t]+)|\b{_TAGS_LABEL}[ \t]*[:;])[ \t]*"
+    rf"(?im)(?:^[ \t]*{_TAGS_LABEL}(?:[ \t]*[:;,]|[ \t]+)|(?-u:\b){_TAGS_LABEL}[ \t]*[:;])[ \t]*"
     r"((?:[^\n]*,[ \t]*\n)*[^\n]*)"
 )
 # What follows the tags on the same line: column padding, SUBJECT, E.O., REF, page headers.
-TAGS_TAIL = r"(?is)(?:[ \t]{5,}|\bSUBJ(?:ECT)?\b|\bE\.[ \t]?O\.|\bREFS?[ \t]*:|\bPAGE[ \t]+\d).*$"
+TAGS_TAIL = (
+    r"(?is)(?:[ \t]{5,}|(?-u:\b)SUBJ(?:ECT)?(?-u:\b)|(?-u:\b)E\.[ \t]?O\.|(?-u:\b)REFS?[ \t]*:|(?-u:\b)PAGE[ \t]+\d).*$"
+)
 TAG_TOKEN = r"[A-Z0-9][A-Z0-9_\-\./]*(?:[ \t]*\([^)\n]*\))?"
 # The last line of a cable is usually the signer's surname, maybe after ``NNNN``-style trailers.
 SIGNER = (
@@ -47,7 +49,7 @@ _NOT_SIGNERS = ["NNNN", "BT", "SIPDIS", "UNCLASSIFIED", "CONFIDENTIAL", "SECRET"
 # Trailers after the signature: classification lines, release stamps, end-of-message marks.
 TRAILER = (
     r"(?i)(?:\n[ \t]*(?:NNNN|BT|END CABLE|UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS"
-    r"|Declassified/Released[^\n]*|Review[ \t]+\d{1,2}[ \t]+[A-Z]{3}[ \t]+\d{4}|NOTE\b[^\n]*|PAGE[ \t]+\d+[^\n]*"
+    r"|Declassified/Released[^\n]*|Review[ \t]+\d{1,2}[ \t]+[A-Z]{3}[ \t]+\d{4}|NOTE(?-u:\b)[^\n]*|PAGE[ \t]+\d+[^\n]*"
     r"|\d{4}[A-Z]{5,}\d+[^\n]*|[A-Z][A-Z ]*[ \t]0{3,}\d+[ \t]+\d{3}[^\n]*|[.\->]+|[ \t]*)[ \t]*)+\z"
 )
 PARTIAL = r"(?i)partial extract of the original cable"
@@ -117,7 +119,7 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
             fields.summary(pl.col("body")).alias("summary"),
             fields.comment(pl.col("body")).alias("comment"),
             fields.section_count(pl.col("body")).alias("section_count"),
-            pl.col("body").str.contains(r"\bSIPDIS\b").alias("sipdis"),
+            pl.col("body").str.contains(r"(?-u:\b)SIPDIS(?-u:\b)").alias("sipdis"),
             tag_list(pl.col("tag_links"), pl.col("body")).alias("tags"),
             "viewer_title",
             "header",

@@ -43,10 +43,10 @@ def canonical_id(reference_id: pl.Expr) -> pl.Expr:
 # the first paragraph.
 CLASSIFIED_BY = (
     r"(?is)CLASSIFIED\s+BY\s*:?\s*(?P<who>.*?)\s*[,.;:]?\s*"
-    r"(?:\b(?:FO?R|OR|PER|UNDER)\b\s+(?:R\s*E\s*A|1\.|SECTION|E\.?\s?O)|\bR\s*E\s*A\s*S\s*O\s*N"
-    r"|\bE\.?\s?O\.?\s+1|\b1\.\s*\d\b|\n\s*\n|\n\s*\d{1,2}\.|\z)"
+    r"(?:(?-u:\b)(?:FO?R|OR|PER|UNDER)(?-u:\b)\s+(?:R\s*E\s*A|1\.|SECTION|E\.?\s?O)|(?-u:\b)R\s*E\s*A\s*S\s*O\s*N"
+    r"|(?-u:\b)E\.?\s?O\.?\s+1|(?-u:\b)1\.\s*\d(?-u:\b)|\n\s*\n|\n\s*\d{1,2}\.|\z)"
 )
-REASONS = r"(?is)\bREASONS?\b\s*:?\s*(.{0,60})"
+REASONS = r"(?is)(?-u:\b)REASONS?(?-u:\b)\s*:?\s*(.{0,60})"
 # Words of titles, matched on their first five letters so typos (``Ambassaor``) still match.
 _TITLE_WORDS = [
     "acting",
@@ -255,7 +255,7 @@ def classification_reasons(body: pl.Expr) -> pl.Expr:
     return pl.when(section.is_not_null()).then(pl.concat_str(section, pl.lit(" "), joined).str.strip_chars())
 
 
-DECLASSIFY = r"(?i)\bDECL(?:ASSIFY)?(?:\s+ON)?\s*:?\s*(\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4})"
+DECLASSIFY = r"(?i)(?-u:\b)DECL(?:ASSIFY)?(?:\s+ON)?\s*:?\s*(\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4})"
 
 
 def declassify_on(body: pl.Expr) -> pl.Expr:
@@ -284,10 +284,10 @@ def _marked_section(body: pl.Expr, word: str) -> pl.Expr:
     """
     joined = rf"(?:[ \t]*(?:AND|&|/)[ \t]*(?:COMMENT|ACTION REQUEST|INTRODUCTION|TABLE OF CONTENTS|{word}))?"
     heading = (
-        rf"(?is)(?:^|\n)[ \t\-=]*{_NUMBER}?{_MARK}?{word}\b{joined}[ \t]*[.:\-=‐]*[ \t\-=‐]*"
+        rf"(?is)(?:^|\n)[ \t\-=]*{_NUMBER}?{_MARK}?{word}(?-u:\b){joined}[ \t]*[.:\-=‐]*[ \t\-=‐]*"
         r"(?:\n[ \t\-=‐]*(?:\n|$))*[ \t]*"
     )
-    end = rf"[ \t]*\bEND[ \t\n]+(?:OF[ \t]+)?{word}\b"
+    end = rf"[ \t]*(?-u:\b)END[ \t\n]+(?:OF[ \t]+)?{word}(?-u:\b)"
     to_end = body.str.extract(heading + r"(.*?)" + end, 1)
     to_blank = body.str.extract(heading + r"(.*?)(?:\n[ \t]*\n|\z)", 1)
     from_first = body.str.extract(rf"(?is)(?:^|\n)[ \t]*1\.[ \t]*{_MARK}?(.*?)" + end, 1)
@@ -312,7 +312,9 @@ def comment(body: pl.Expr) -> pl.Expr:
 
 def section_count(body: pl.Expr) -> pl.Expr:
     """How many sections the cable was sent in (``SECTION 01 OF 03`` -> 3); 1 when not split."""
-    count = body.str.extract(r"(?i)\bSECTION\s+0*\d{1,2}\s+OF\s+0*(\d{1,2})\b", 1).cast(pl.Int16, strict=False)
+    count = body.str.extract(r"(?i)(?-u:\b)SECTION\s+0*\d{1,2}\s+OF\s+0*(\d{1,2})(?-u:\b)", 1).cast(
+        pl.Int16, strict=False
+    )
     return count.fill_null(1)
 
 

@@ -76,7 +76,7 @@ PAGE_MARKER = r"(?m)^[ \t]*[A-Z][A-Z \t]*[ \t]0{2,}\d+[ \t]+\d{3}(?:\.\d)?[ \t]+
 # A line that is just SIPDIS, with the blank lines before it.
 SIPDIS_LINE = r"(?m)(?:\n[ \t]*)*\n[ \t]*SIPDIS[ \t]*$"
 # A redaction: a run of 4 or more x standing alone as a word.
-REDACTION = r"\b[xX]{4,}\b"
+REDACTION = r"(?-u:\b)[xX]{4,}(?-u:\b)"
 
 # Portion markings: a level, then caveats after ``/`` or ``//`` (``S//NF``, ``C/REL UK, CANADA``).
 _CAVEAT = r"(?:(?i:REL)(?:[ \t]+(?i:TO))?[ \t]+[A-Za-z][A-Za-z \t,]*|[A-Za-z]{1,8})"
@@ -92,9 +92,9 @@ PREFIX = (
 )
 # Blocks of the opening lines that are header matter, not prose.
 PREAMBLE = (
-    r"(?i)^\s*(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL\b|SECRET\b|LIMITED OFFICIAL USE|"
-    r"SENSITIVE BUT UNCLASSIFIED|FOR OFFICIAL USE ONLY|NOFORN\b|SIPDIS|E\.?[ \t]?O\.?[ \t]|DECL|"
-    r"TAGS?[ \t]*:|SUBJ(?:ECT)?[ \t]*:|REFS?\b|REFTEL|CLASSIFIED BY|THIS RECORD IS A PARTIAL EXTRACT|"
+    r"(?i)^\s*(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL(?-u:\b)|SECRET(?-u:\b)|LIMITED OFFICIAL USE|"
+    r"SENSITIVE BUT UNCLASSIFIED|FOR OFFICIAL USE ONLY|NOFORN(?-u:\b)|SIPDIS|E\.?[ \t]?O\.?[ \t]|DECL|"
+    r"TAGS?[ \t]*:|SUBJ(?:ECT)?[ \t]*:|REFS?(?-u:\b)|REFTEL|CLASSIFIED BY|THIS RECORD IS A PARTIAL EXTRACT|"
     r"PASS TO|DEPT FOR|STATE FOR|EXDIS|NODIS|LIMDIS|"
     r"(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,)"
 )
@@ -113,7 +113,7 @@ LEVELS = {
 CAVEATS = {"NF": "NOFORN", "NOFORN": "NOFORN", "FOUO": "FOUO", "OC": "ORCON", "ORCON": "ORCON", "PR": "PROPIN"}
 _LEVEL_WORDS = "TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|TS|SBU|LOU|C|S|U"
 # A level and NOFORN without a slash: ``SNF``, ``C NF``, ``S-NF``, ``SECRET NOFORN``.
-_GLUED_NOFORN = r"^(" + _LEVEL_WORDS + r")(?: |-)?(?:NF|NOFORN)\b"
+_GLUED_NOFORN = r"^(" + _LEVEL_WORDS + r")(?: |-)?(?:NF|NOFORN)(?-u:\b)"
 _SPLIT = "\x1f"
 _WEAK = "\x1e"
 

@@ -35,8 +35,8 @@ KINDS = ("to", "info", "xmt")
 # ``RUEHC/SECSTATE WASHDC IMMEDIATE 3217``; routing indicator, precedence and serial are optional.
 ADDRESSEE = (
     r"^(?:(?P<routing_indicator>[A-Z]{2,7})[ \t]*/)?[ \t]*(?P<name>.*?)"
-    r"(?:[ \t]*\b(?P<precedence>" + "|".join(PRECEDENCES) + r"))?"
-    r"(?:[ \t]*\b(?P<serial>\d{1,6}(?:-\d{1,6})?))?[ \t]*$"
+    r"(?:[ \t]*(?-u:\b)(?P<precedence>" + "|".join(PRECEDENCES) + r"))?"
+    r"(?:[ \t]*(?-u:\b)(?P<serial>\d{1,6}(?:-\d{1,6})?))?[ \t]*$"
 )
 # The keyword opening a section; ``INFO XMT X`` and ``XMT/X`` are exclusions.
 _XMT_OPENER = r"^[ \t]*(?:(?:TO|INFO)[ \t]+)?XMT(?:[ \t]*/|[ \t]+)[ \t]*"
@@ -45,7 +45,7 @@ _OPENER = _XMT_OPENER + "|" + _TO_INFO_OPENER
 _FM = r"^[ \t]*FM[ \t]"
 # Lines after which the addressee list is over (end of header, classification).
 _SECTION_END = (
-    r"^[ \t]*(?:BT\b|ZEN(?:[ \t]|$)|NNNN|UNCLAS|C O N F|S E C R E T|CONFIDENTIAL\b|SECRET\b"
+    r"^[ \t]*(?:BT(?-u:\b)|ZEN(?:[ \t]|$)|NNNN|UNCLAS|C O N F|S E C R E T|CONFIDENTIAL(?-u:\b)|SECRET(?-u:\b)"
     r"|E\.?\s?O\.?\s|SUBJ|TAGS|SENSITIVE|LIMITED OFFICIAL|$)"
 )
 # Entries that are not addressees: page continuation, office codes, fragments of a garbled line.
@@ -63,7 +63,9 @@ def header_lines(versions: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def recipient(versions: pl.LazyFrame, routes: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """One row per addressee per cable page: TO, INFO and XMT lines after the FM line, in order.
+    """One row per addressee per cable page: TO and INFO lines after the FM line, in order.
+
+    Stations an XMT line excludes from a collective are rows too, of ``kind`` ``xmt``, in order.
 
     ``kind`` is ``to``, ``info`` or ``xmt`` (a station excluded from a collective, see the module
     docstring). ``routes`` (``routing_indicator``, ``name``) gives ``routing_name``, the station a

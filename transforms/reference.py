@@ -14,21 +14,24 @@ Conventions (see the README's ``reference`` table):
   before the first letter, or a block without letters, is split at ``;``.
 - ``part`` numbers the cable ids of one item from 1 (``STATE 123 AND 456``, ``KABUL 936/935``,
   ``PARIS 1 (NOTAL) PARIS 2`` give parts 1 and 2, each row repeating ``letter``, ``kind`` and
-  ``raw``); an item without a cable id has the single part 1. ``(reference_id, position, part)``
-  is unique per page.
+  ``raw``); an item without a cable id has the single part 1. ``(sha256, position, part)`` is
+  unique, so ``(reference_id, position, part)`` is unique in the published table.
 - ``kind``: ``cable`` exactly when the item yields a cable id; else, from its words, ``e-mail``,
-  ``telcon`` (telcon, phone call, DVC), ``letter`` (letter, diplomatic note, fax), ``memo`` (memo,
-  memorandum, memcon, non-paper), or ``other`` (reports, meetings, web pages, books such as the
+  ``telcon`` (telcon, phone call, DVC, SVTC), ``letter`` (letter, diplomatic note, fax), ``memo``
+  (memo, memorandum, memcon, non-paper), or ``other`` (reports, meetings, web pages, books such as the
   FAM, messages known only by their date-time group, ...). cablemap's kinds map as CABLE -> cable,
   EMAIL -> e-mail, TEL -> telcon, FAX -> letter, MEMO -> memo, BOOK/REPORT/MEETING/WEB -> other.
 - ``referenced_id`` is ``YY`` + origin + serial: the year is a 2- or 4-digit year written in the
   item (``06 TRIPOLI 55``, ``2006 TRIPOLI 55``, ``'06``, ``(06)``, ``TRIPOLI 55/06``,
   ``QUITO 4525-91``, ``ASUNCION 701 (08)``), else the year of the citing cable's ``created_at``
-  (never its release). The origin is canonicalised (``SECSTATE`` -> ``STATE``, ``0TTAWA`` ->
-  ``OTTAWA``, ``HCMC`` -> ``HOCHIMINHCITY``, see ``transforms.vocabulary``) and must be a known
-  station; the serial loses its leading zeros. A bare serial (``B. 2962``) takes the origin of
-  the page's previous cited cable, else the citing cable's own station. Page headers inside a
-  block (``TRIPOLI 00000402 001.2 OF 003``, ``PAGE 02 ROME 01196 ...``) are not references.
+  (never its release); a year written after the serial that is later than the citing cable's is
+  no year. The origin is canonicalised (``SECSTATE`` -> ``STATE``, ``0TTAWA`` -> ``OTTAWA``,
+  ``HCMC`` -> ``HOCHIMINHCITY``; a valid station such as ``BRUSSELS`` or ``PARISFR`` is kept as
+  written; see ``transforms.vocabulary``) and must be a known station; the serial loses its
+  leading zeros. A bare serial (``B. 2962``) takes the origin of the page's previous cited cable,
+  else the citing cable's own station; a lone year (``B. 2008``) is no serial. Page headers in a
+  block (``TRIPOLI 00000402 001.2 OF 003``, ``PAGE 02 ROME 01196 ...``) and the citing cable's
+  own id are not references.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from transforms.vocabulary import ORIGIN_FIXES, STATIONS
 _BLOCK = "\x1e"  # splits a body into REF blocks
 _SEP = "\x1f"  # splits a block around item letters
 _HIDE = "\x01"  # hides a ``REF`` word that opens no block
+_KEEP = "\x02"  # hides the dot of an abbreviation from the item letters
 
 # ---- the body, before blocks are cut ------------------------------------------------------------
 # Page headers of a printed cable, which interrupt a block: ``PAGE 02 ROME 01196 01 OF 02 082030Z``
@@ -55,10 +59,12 @@ HIDE_SEE = r"(?i)(\bsee[ \t]+(?:the[ \t]+)?R)(EF)"
 HIDE_AFTER_LETTER = r"(?i)(\S[ \t]+(?:\(?[A-Z][\.\):]|\[[A-Z]\])[ \t]*R)(EF(?:S|TELS?|ERENCES?)?[ \t]*:)"
 # Where a block opens: at a line start, ``REF``/``REFS``/``REFTEL`` (upper case) then ``.`` or a
 # space, or any spelling then ``:``, maybe after ``PROGRAM`` or an item letter ``A.`` (kept);
-# anywhere else (subject lines that lost their line breaks), any spelling then ``:``.
+# anywhere else (subject lines that lost their line breaks), any spelling then ``:``. Without a
+# colon the word is kept (``bare``) and the block must look like a list, not prose: no lower-case
+# letter on its first line (``REF A nonpaper``), no ``REF A).`` (``... GROUP - REF A).  AT THE``).
 START = (
     r"(?m)^[ \t¶]*(?:PROGRAM[ \t]+)?(?P<lead>\(?[Aa][\.\)][ \t]*)?"
-    r"(?:REF(?:S|TELS?)?(?:[ \t]*\.[ \t]*|[ \t]+)|(?i:REF(?:S|TELS?|ERENCES?|\(S\))?)[ \t]*:)"
+    r"(?:(?i:REF(?:S|TELS?|ERENCES?|\(S\))?)[ \t]*:|(?P<bare>REF(?:S|TELS?)?(?:[ \t]*\.[ \t]*|[ \t]+)))"
     r"|(?i:REF(?:S|TELS?|\(S\))?)[ \t]*:"
 )
 # Where a block surely ends.
@@ -67,6 +73,7 @@ BLOCK_TEXT = (
     r"(?i:classi\w{0,4}[ \t]+by\b)"
     r"|\n[ \t¶]*\d{1,2}[ \t]*\.(?:[ \t(]|[A-Z])"
     r"|[ \t]\d{1,2}\.[ \t]*\((?:U|C|S|SBU|LOU|TS|S/NF|C/NF|S//NF|C//NF)\)"
+    r"|[ \t][1-9]\d?\.[ \t]+[A-Z][a-z]"
     r"|(?i:\n[ \t]*(?:begin[ \t]+)?summary\b)"
     r"|(?i:\bsummary[ \t]*:)"
     r"|(?i:sensitive[ \t]+but[ \t]+unclassified)"
@@ -94,6 +101,8 @@ MARK = (
     r"|^[A-Z][ \t]+-[ \t]"
 )
 WEAK_MARK = r"(?:^|[\s,;])[A-Z][ \t]"
+# ``U.S.``, ``E.O.``: no item letter (marked with ``_KEEP`` while letters are found).
+ABBREVIATION = r"\b([A-Za-z])\.([A-Za-z])\."
 _ORDINAL = {chr(65 + i): i for i in range(26)} | {str(i + 1): i for i in range(9)}
 
 # ---- cited cables -------------------------------------------------------------------------------
@@ -128,9 +137,9 @@ REPORT_WORDS = r"\b(?:INCSR|REPORTS?|HRR)\b"
 KINDS = ("cable", "e-mail", "telcon", "letter", "memo", "other")
 _KIND_WORDS = (
     ("e-mail", r"(?i)\be-?mails?\b|\bemail"),
-    ("telcon", r"(?i)\btele?cons?\b|\btelecon|\b(?:tele)?phone[ \t]?(?:call|con)|\bphonecon|\bdvcs?\b|\bvtc\b"),
+    ("telcon", r"(?i)\btele?cons?\b|\btelecon|\b(?:tele)?phone[ \t]?(?:call|con)|\bphonecon|\bdvcs?\b|\bs?vtcs?\b"),
     ("letter", r"(?i)\bletters?\b|\bdip(?:lomatic)?[ \t]?notes?\b|\bnote[ \t]+verbale|\bfax(?:es)?\b|\bfacsimile"),
-    ("memo", r"(?i)\bmemo|\bmemcons?\b|\bnon-?papers?\b|\baide[- ]m[eé]moire"),
+    ("memo", r"(?i)\bmemo|\bmemcons?\b|\bnon[- ]?papers?\b|\baide[- ]m[eé]moire"),
 )
 
 _STATION_LIST = sorted(STATIONS)
@@ -167,26 +176,34 @@ def _blocks(pages: pl.LazyFrame) -> pl.LazyFrame:
         .str.replace_all(CONTINUATION_HEADER, " ")
         .str.replace_all(HIDE_SEE, "${1}" + _HIDE + "${2}")
         .str.replace_all(HIDE_AFTER_LETTER, "${1}" + _HIDE + "${2}")
-        .str.replace_all(START, _BLOCK + "${lead}")
+        .str.replace_all(START, _BLOCK + "${lead}${bare}")
     )
     block = (
         pl.col("block").str.extract(BLOCK_TEXT, 1).str.replace_all(CONTINUED, "\n${1}").str.extract(FIRST_PARAGRAPH, 1)
+    )
+    raw_block = pl.col("block").str.replace(r"^\(?[Aa][\.\)][ \t]*", "")
+    prose = raw_block.str.starts_with("REF") & (
+        raw_block.str.extract(r"^([^\n]*)", 1).str.contains(r"[a-z]")
+        | raw_block.str.contains(r"^REF(?:S|TELS?)?[ \t]+[A-Z]\)[\.,]")
     )
     return (
         pages.with_columns(body.str.split(_BLOCK).list.slice(1).alias("block"))
         .drop("body")
         .explode("block")
-        .filter(pl.col("block").is_not_null())
+        .filter(pl.col("block").is_not_null() & ~prose)
         .with_columns(
             pl.int_range(pl.len()).over("sha256").alias("block_no"),
-            block.str.replace_all(r"[\s¶" + _HIDE + r"]+", " ").str.strip_chars().str.replace(REF_WORD, ""),
+            block.str.replace_all(_HIDE, "", literal=True)
+            .str.replace_all(r"[\s¶]+", " ")
+            .str.strip_chars()
+            .str.replace(REF_WORD, ""),
         )
     )
 
 
 def _items(blocks: pl.LazyFrame) -> pl.LazyFrame:
     """One row per item of the blocks, numbered by ``position`` within the page."""
-    text = pl.col("block")
+    text = pl.col("block").str.replace_all(ABBREVIATION, "${1}" + _KEEP + ".${2}.")
     strong = text.str.contains(MARK)
     marked = (
         pl.when(strong)
@@ -223,7 +240,7 @@ def _items(blocks: pl.LazyFrame) -> pl.LazyFrame:
     items = pieces.group_by("sha256", "block_no", "_item", maintain_order=True).agg(
         pl.col("reference_id", "created_at").first(),
         pl.col("letter").drop_nulls().first(),
-        pl.col("piece").str.join(""),
+        pl.col("piece").str.join("").str.replace_all(_KEEP, "", literal=True),
     )
     # Text before the first letter, or a block without letters, is split at ``;``.
     raw = pl.col("raw").str.strip_chars(" \t;,:.-").str.replace(REF_WORD, "").str.strip_chars(" \t;,:.-")
@@ -286,7 +303,7 @@ def _cited(items: pl.LazyFrame) -> pl.LazyFrame:
     serial = pl.col("digits").cast(pl.Int64, strict=False)
     year = pl.coalesce(trail, _year(pl.coalesce("ym", "y")))
     report = pl.col("_norm").str.contains(REPORT_WORDS) & serial.is_between(1966, 2011) & year.is_null()
-    ok = pl.col("_origin").is_not_null() & (pl.col("digits").str.len_chars() < 8) & (serial > 0) & ~report
+    ok = pl.col("_origin").is_not_null() & serial.is_between(1, 9_999_999) & ~report
     from_chains = tokens.filter(ok).select(
         "sha256",
         "position",
@@ -358,8 +375,11 @@ def _cited(items: pl.LazyFrame) -> pl.LazyFrame:
         )
         .alias("referenced_id")
     )
+    # A cable does not cite itself: its own id in a block is a page header (``TRIPOLI 00000402``).
+    citing = items.select("sha256", "position", pl.col("reference_id").alias("_citing"))
     return (
-        ids.filter(pl.col("referenced_id").is_not_null())
+        ids.join(citing, on=["sha256", "position"], how="left")
+        .filter(pl.col("referenced_id").is_not_null() & (pl.col("referenced_id") != pl.col("_citing")).fill_null(True))
         .sort("sha256", "position", "_order")
         .unique(["sha256", "position", "referenced_id"], keep="first", maintain_order=True)
         .select(

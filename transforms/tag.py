@@ -13,15 +13,17 @@
   ``CLINTON HILLARY`` -> ``CLINTON, HILLARY``; the period of a closing initial stays
   (``STEINBERG, JAMES B.``);
 * spaces are collapsed and leading and trailing punctuation dropped (``PREL.`` -> ``PREL``);
-* tokens that are not tags get a null ``canonical_tag``: ``SIPDIS`` and page-break or section-header
-  residue printed among the tags (``BAKU 00000478 001.2 OF 003``, ``UNCLASSIFIED PAGE 02``).
+* tokens that are not tags get a null ``canonical_tag``: ``SIPDIS``, classification words and the
+  page-break or section-header residue printed among the tags (``BAKU 00000478 001.2 OF 003``,
+  ``UNCLASSIFIED PAGE 02``).
 
 ``tag_kind`` follows cablemap's ``utils.tag_kind`` (two letters: geographic; a comma: person;
 ``K`` + three letters: program; its subject and organisation word lists), with these changes: a name
 in ``OVIP (...)`` is a person even without a comma; ``EU`` and ``UN`` are organisations; the list
 entries win over the ``K`` rule (``KANU`` is an organisation); other four-letter codes opening with
 a subject letter (``A B C E M O P S T``, the letters of the subject list) are subjects; a small
-hand table covers multi-word and place-name tags. Null when no rule applies.
+hand table (``PROJECT_TAG_KINDS``) covers multi-word tags, place names and a few codes no list has.
+Null when no rule applies (and when ``canonical_tag`` is null).
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ _SEP = "\x1f"
 _FIXES = {raw: _SEP.join(fixed) for raw, fixed in {**CABLEMAP_TAG_FIXES, **PROJECT_TAG_FIXES}.items()}
 _MAX_WORDS = max(len(t.split()) for t in MULTI_WORD_TAGS)
 _SUBJECT_LETTERS = "".join(sorted({t[0] for t in SUBJECT_TAGS}))
-_NUMBER = r"^\d[\d./\-]*Z?$"  # serials, section numbers, date-time groups: 00000478, 001.2, 241033Z
 _CLASSIFICATIONS = ["UNCLASSIFIED", "UNCLAS", "CONFIDENTIAL", "SECRET"]
 
 
@@ -65,16 +66,16 @@ def normalised(text: pl.Expr) -> pl.Expr:
     return pl.when(s != "").then(s)
 
 
-def tag_kind(canonical: pl.Expr, in_visit: pl.Expr | bool = False) -> pl.Expr:
+def tag_kind(canonical: pl.Expr) -> pl.Expr:
     """Kind of a canonical tag: one of ``TAG_KINDS``, null when unknown.
 
-    ``in_visit`` marks a name printed in the parentheses of ``OVIP (...)``: a person.
+    (``tag`` also calls a name printed in the parentheses of ``OVIP (...)`` a person.)
     """
     c = canonical
     return (
         pl.when(c.is_null())
         .then(None)
-        .when(c.str.contains(",", literal=True) | in_visit)
+        .when(c.str.contains(",", literal=True))
         .then(pl.lit("person"))
         .when(c.is_in(list(PROJECT_TAG_KINDS)))
         .then(c.replace_strict(PROJECT_TAG_KINDS, default=None, return_dtype=pl.String))
@@ -98,23 +99,34 @@ def _fixed(key: pl.Expr) -> pl.Expr:
     return key.replace(_FIXES).str.split(_SEP)
 
 
+def _by_value(frame: pl.LazyFrame, column: str, *exprs: pl.Expr) -> pl.LazyFrame:
+    """``frame`` with ``exprs`` computed once per distinct value of ``column`` (tags repeat a lot)."""
+    values = frame.select(column).unique().with_columns(*exprs)
+    return frame.join(values, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
 def tag(versions: pl.LazyFrame) -> pl.LazyFrame:
     """One row per canonical tag per printed tag per cable page: its position, part and kind."""
     word = pl.col("_word")
 
     def at(k: int, col: str = "_word") -> pl.Expr:
-        """The value ``k`` printed tags further on the same page (``k < 0``: before)."""
-        return pl.col(col).shift(-k).over("sha256")
+        """The value ``k`` printed tags further on the same page (``k < 0``: before); rows are in page order."""
+        same_page = pl.col("position").shift(-k) == pl.col("position") + k
+        return pl.when(same_page).then(pl.col(col).shift(-k))
 
     printed = (
-        versions.select("sha256", "reference_id", pl.col("tags").alias("tag"))
-        .explode("tag")
+        versions.select("sha256", "reference_id", pl.col("tags").list.drop_nulls().alias("tag"))
+        .with_columns(pl.int_ranges(1, pl.col("tag").list.len() + 1, dtype=pl.Int32).alias("position"))
+        .explode(["tag", "position"])
         .filter(pl.col("tag").is_not_null())
-        .with_columns((pl.int_range(pl.len()).over("sha256") + 1).cast(pl.Int32).alias("position"))
-        .with_columns(
-            normalised(pl.col("tag").str.replace(r"\(.*$", "")).alias("_word"),
-            normalised(pl.col("tag").str.extract(r"\(([^()]*)", 1)).alias("_inner"),
-        )
+    )
+    printed = _by_value(
+        printed,
+        "tag",
+        normalised(pl.col("tag").str.replace(r"\(.*$", "")).alias("_word"),
+        normalised(pl.col("tag").str.extract(r"\(([^()]*)", 1)).alias("_inner"),
+        # serials, section numbers, date-time groups: 00000478, 001.2, 241033Z
+        pl.col("tag").str.contains(r"^[^\p{L}\p{N}]*\d[\d./\-]*Z?[^\p{L}\p{N}]*$").alias("_number"),
     )
 
     # Multi-word tags: the longest run of consecutive printed words that is one, from its first word.
@@ -127,16 +139,17 @@ def tag(versions: pl.LazyFrame) -> pl.LazyFrame:
         phrase = pl.when(pl.col("_run") == n).then(runs[n - 1]).otherwise(phrase)
     covered = pl.any_horizontal([(at(-k, "_run") > k).fill_null(False) for k in range(1, _MAX_WORDS)])
 
-    # Not tags: SIPDIS, numbers, and the words of a section header or page break printed among them.
-    number = word.str.contains(_NUMBER).fill_null(False)
-    next_number = at(1).str.contains(_NUMBER).fill_null(False)
+    # Not tags: SIPDIS, numbers, classification words, and the words of a section header or page
+    # break printed among them.
+    number = pl.col("_number")
+    next_number = at(1, "_number").fill_null(False)
     noise = (
         (word == "SIPDIS")
         | number
-        | (next_number & at(2).str.contains(_NUMBER).fill_null(False))
-        | ((word == "OF") & next_number & at(-1).str.contains(_NUMBER).fill_null(False))
+        | (next_number & at(2, "_number").fill_null(False))
+        | ((word == "OF") & next_number & at(-1, "_number").fill_null(False))
         | ((word == "PAGE") & next_number)
-        | (word.is_in(_CLASSIFICATIONS) & (at(1) == "PAGE"))
+        | word.is_in(_CLASSIFICATIONS)
     ).fill_null(False)
 
     key = pl.when(pl.col("_covered") | pl.col("_noise")).then(None).when(pl.col("_run").is_not_null())
@@ -154,7 +167,8 @@ def tag(versions: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(pl.int_ranges(1, pl.col("canonical_tag").list.len() + 1, dtype=pl.Int32).alias("part"))
         .explode(["canonical_tag", "part"])
     )
-    in_visit = (pl.col("part") > pl.col("_head_parts")) & (word == "OVIP")
+    rows = _by_value(rows, "canonical_tag", tag_kind(pl.col("canonical_tag")).alias("_kind"))
+    in_visit = (pl.col("part") > pl.col("_head_parts")) & (word == "OVIP") & pl.col("canonical_tag").is_not_null()
     return rows.select(
         "sha256",
         "reference_id",
@@ -162,5 +176,5 @@ def tag(versions: pl.LazyFrame) -> pl.LazyFrame:
         "part",
         "tag",
         "canonical_tag",
-        tag_kind(pl.col("canonical_tag"), in_visit).alias("tag_kind"),
+        pl.when(in_visit).then(pl.lit("person")).otherwise(pl.col("_kind")).alias("tag_kind"),
     )

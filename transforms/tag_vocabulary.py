@@ -1,14 +1,44 @@
 """Tag vocabulary: typo and glued-tag fixes, multi-word tags and the word lists behind ``tag_kind``.
 
 Generated once from cablemap (Lars Heuer, BSD licence, heuer/cablemap @ 42066c8, cablemap.core):
-``reader._TAG_FIXES``, the multi-word alternatives of ``reader._TAG_PATTERN`` and a few multi-word tags
-its test suite expects, ``subject-tags.txt`` and ``organization-tags.txt`` (upper-cased, as
-``utils.tag_kind`` reads them). ``PROJECT_*`` entries are this project's additions, each a tag seen
-in the Cable Viewer's own tag index. Plain data: nothing here reads files at run time.
+``reader._TAG_FIXES``, the multi-word alternatives of ``reader._TAG_PATTERN`` and a few multi-word
+tags its test suite expects, ``subject-tags.txt`` and ``organization-tags.txt`` (upper-cased, as
+``utils.tag_kind`` reads them). ``PROJECT_*`` entries are this project's additions: typos and glued
+tags seen in the Cable Viewer's own tag index, and kinds for tags cablemap's rules leave unknown.
+Plain data: nothing here reads files at run time.
 
-Copyright (c) 2011 - 2015 Lars Heuer. Redistribution and use in source and binary forms, with or
-without modification, are permitted provided that the conditions of the BSD licence are met (see
-cablemap's LICENSE.txt); the data is provided "as is", without warranty of any kind.
+cablemap's licence:
+
+Copyright (c) 2011 - 2012 -- Lars Heuer - <heuer[at]semagia.com>
+All rights reserved.
+
+Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions are
+met:
+
+    * Redistributions of source code must retain the above copyright
+      notice, this list of conditions and the following disclaimer.
+
+    * Redistributions in binary form must reproduce the above
+      copyright notice, this list of conditions and the following
+      disclaimer in the documentation and/or other materials provided
+      with the distribution.
+
+    * Neither the project name nor the names of the contributors may be
+      used to endorse or promote products derived from this software
+      without specific prior written permission.
+
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS
+"AS IS" AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT
+LIMITED TO, THE IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR
+A PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT
+OWNER OR CONTRIBUTORS BE LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL,
+SPECIAL, EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT
+LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE,
+DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON ANY
+THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT
+(INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
+OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
 """
 
 # reader._TAG_FIXES: printed tag -> canonical tag(s). SENVEAGREAIDTBIOECONSOCIXR resolved through
@@ -865,6 +895,7 @@ PROJECT_TAG_KINDS: dict[str, str] = {
     "ADANA": "geographic",
     "AFGHANISTAN": "geographic",
     "BRUSSELS": "geographic",
+    "CBW": "subject",
     "CONSULAR AFFAIRS": "subject",
     "COUNTERTERRORISM": "subject",
     "COUNTRY CLEARANCE": "subject",
@@ -874,13 +905,17 @@ PROJECT_TAG_KINDS: dict[str, str] = {
     "ECONOMY AND FINANCE": "subject",
     "EU": "organisation",
     "FOREIGN POL": "subject",
+    "FTAA": "organisation",
     "GAZA": "geographic",
     "GAZA DISENGAGEMENT": "subject",
     "GLOBAL DEFENSE": "subject",
     "GOI EXTERNAL": "subject",
     "GOI INTERNAL": "subject",
+    "GTMO": "geographic",
     "HUMAN RIGHTS": "subject",
     "HUMAN RIGHTSPOLMIL": "subject",
+    "INRB": "organisation",
+    "IPR": "subject",
     "IRAQ": "geographic",
     "IRAQI FREEDOM": "subject",
     "ISRAEL RELATIONS": "subject",
@@ -890,20 +925,26 @@ PROJECT_TAG_KINDS: dict[str, str] = {
     "ITALY NATIONAL ELECTIONS": "subject",
     "IWC": "organisation",
     "LTTE": "organisation",
+    "MCC": "organisation",
+    "MDC": "organisation",
     "MEDIA REACTION": "subject",
     "MEDIA REACTION REPORT": "subject",
     "MEETINGS WITH AMBASSADOR": "subject",
     "MERCOSUR": "organisation",
+    "MIL": "subject",
     "MILITARY RELATIONS": "subject",
     "MTCR": "organisation",
     "NEW ZEALAND": "geographic",
+    "NPT": "subject",
     "NSG": "organisation",
     "OFDA": "organisation",
     "OIC": "organisation",
     "OPCW": "organisation",
     "OSAC": "organisation",
+    "POL": "subject",
     "POLITICAL PARTIES": "subject",
     "POLITICS FOREIGN POLICY": "subject",
+    "TIP": "subject",
     "TIP IN TURKEY": "subject",
     "TURKEY": "geographic",
     "UAE": "geographic",

@@ -3,8 +3,8 @@
 Generated from cablemap's tables (BSD licence, heuer/cablemap @ 42066c8; see
 ``shared/cablemap-anchor/c14n_tables.json``): ``STATIONS`` is ``consts._STATIONS``; ``ORIGIN_FIXES``
 merges ``reader._C14N_FIXES`` and ``c14n._STATION_C14N`` with a few spellings seen in the corpus
-(``COLOMOBO``, ``PORTAUPR``, ``DEPTEL`` -> ``STATE``, ...). Keys are written as references spell
-them with spaces, dots, hyphens and apostrophes removed. Two rules differ from cablemap:
+(``COLOMOBO``, ``PORTAUPR``, ``CASA``, ``IRPO DUBAI``, ``DEPTEL`` -> ``STATE``, ...). Keys are written
+as references spell them with spaces, dots, hyphens and apostrophes removed. Two rules differ from cablemap:
 
 - a name that is itself a valid station is never rewritten (cablemap turned ``BRUSSELS`` into
   ``USEUBRUSSELS``, ``PARISFR`` into ``UNESCOPARISFR`` and ``AITTAIPEI`` into ``TAIPEI``, yet
@@ -321,6 +321,7 @@ ORIGIN_FIXES: dict[str, str] = {
     "ANK": "ANKARA",
     "ANTAN": "ANTANANARIVO",
     "ANTANANARI": "ANTANANARIVO",
+    "ASHBABAT": "ASHGABAT",
     "ASHGABT": "ASHGABAT",
     "ASUN": "ASUNCION",
     "ATENS": "ATHENS",
@@ -351,6 +352,7 @@ ORIGIN_FIXES: dict[str, str] = {
     "BUENSOAIRES": "BUENOSAIRES",
     "CAL": "CALCUTTA",
     "CALCUTT": "CALCUTTA",
+    "CASA": "CASABLANCA",
     "CDCATLANTA": "CDCATLANTAGA",
     "CDCATLANTAGAUSA": "CDCATLANTAGA",
     "COLOMOBO": "COLOMBO",
@@ -363,6 +365,7 @@ ORIGIN_FIXES: dict[str, str] = {
     "DEPTOFCOMMERCE": "USDOC",
     "DEPTOFJUST": "USDOJ",
     "DOC": "USDOC",
+    "DUBAIRPO": "RPODUBAI",
     "DUESSELDORF": "DUSSELDORF",
     "FREEETOWN": "FREETOWN",
     "GUATEMALACITY": "GUATEMALA",
@@ -378,6 +381,7 @@ ORIGIN_FIXES: dict[str, str] = {
     "HOCHIMINHCTY": "HOCHIMINHCITY",
     "HOLYSEE": "VATICAN",
     "HONGKONGSAR": "HONGKONG",
+    "IRPODUBAI": "RPODUBAI",
     "JAK": "JAKARTA",
     "JERSUALEM": "JERUSALEM",
     "JERUSALM": "JERUSALEM",

@@ -203,6 +203,22 @@ def test_letters_must_run_in_order():
     assert [r[1] for r in refs("REF: A. U.S. NOTE B. STATE 5")] == ["A", "B"]
 
 
+def test_ref_in_prose_opens_no_block():
+    body = "UNCLAS\n\n1. (C) The German MFA asked to release the\nREF A nonpaper to the customs office.\n"
+    assert reference(versions(body=body)).collect().height == 0
+    body = "UNCLAS\n\nREF A SECRETARY'S LETTER TO MBZ\nREF B SECSTATE 76108\n\n1. (S) Summary."
+    rows = reference(versions(body=body)).collect()
+    assert rows.select("letter", "kind", "referenced_id").rows() == [
+        ("A", "letter", None),
+        ("B", "cable", "08STATE76108"),
+    ]
+
+
+def test_a_cable_does_not_cite_itself():
+    # The helper's page is 08TRIPOLI220: its own id in a block is a page header.
+    assert [r[3] for r in refs("REF: A) TRIPOLI 199 B) TRIPOLI 00000220")] == ["08TRIPOLI199", None]
+
+
 def test_no_ref_block_no_rows():
     assert refs("Classified By: someone") == []
     assert refs("") == []

@@ -169,7 +169,7 @@ def test_noise_among_the_tags_has_no_canonical_tag():
         ("NEW ZEALAND", "geographic"),
         ("OBAMA, BARACK", "person"),
         ("UNKNOWN", None),
-        ("POL", None),
+        ("BILAT", None),
         (None, None),
     ],
 )
