@@ -23,7 +23,8 @@ SENDER = r"(?m)^[ \t]*FM[ \t]+(.+?)[ \t]*$"
 # authority, page markers and headers, handling notes.
 _SUBJECT_END = (
     r"(?:\n[ \t]*\n|\n[ \t]*(?:REFS?(?-u:\b)|REFTEL|¶?\d{1,2}\.|SENSITIVE BUT|THIS IS AN ACTION|C O N F|S E C R E T"
-    r"|UNCLAS(?-u:\b)|PAGE \d|-{3,}|[A-Z][A-Z ]* 0{3,}\d+ +\d{3})|REF(?:S|TELS?|\(S\))?[ \t]*:|(?:^|[ \t])REFS?[ \t]*\(?[A-Z]\)"
+    r"|UNCLAS(?-u:\b)|PAGE \d|-{3,}|[A-Z][A-Z ]* 0{3,}\d+ +\d{3})"
+    r"|REF(?:S|TELS?|\(S\))?[ \t]*:|(?:^|[ \t])REFS?[ \t]*\(?[A-Z]\)"
     r"|CLASSIFIED[ \t]+BY|\z)"
 )
 SUBJECT = r"(?ims)^[ \t]*S?UBJ(?:ECT)?(?:[ \t]*:[ \t]*(?:\n[ \t]*)?|[ \t]+)(.*?)[ \t]*" + _SUBJECT_END
