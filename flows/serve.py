@@ -15,7 +15,7 @@ TABLE_COMMENTS = {
     "raw_page": "one row per landed page: source, hash, fetch time and the unchanged content",
     "cable": "one row per cable: the fields of its current version",
     "recipient": "one row per addressee (TO and INFO) or XMT exclusion per cable",
-    "tag": "one row per tag per cable, in page order",
+    "tag": "one row per canonical tag per printed tag per cable, in page order",
     "reference": "one row per item of the REF block per cable",
     "paragraph": "one row per body paragraph per cable",
     "cable_version": "one row per distinct version (cable content) of each cable, the current one first",

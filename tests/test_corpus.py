@@ -9,6 +9,7 @@ Skipped when ``../shared/corpus`` is absent (see ``corpus_dir`` in ``conftest.py
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
@@ -220,6 +221,30 @@ def test_views_answer_over_the_corpus_from_another_directory(corpus_build, tmp_p
         assert tripoli[1] == con.execute("select count(*) from cable where origin = 'Embassy Tripoli'").fetchone()[0]
     finally:
         con.close()
+
+
+_TAG_LINK = re.compile(r"<a href=[^>]*tag/[^>]*>([^<]*)</a>")
+
+
+def test_tags_agree_with_the_pages_own_tag_links(corpus_warehouse):
+    """The viewer links only the first line of a TAGS block: its links must start our tag list."""
+    cables = _table(corpus_warehouse, "cable", ["reference_id", "source_uri", "tags"])
+    with_links = same = prefix = 0
+    misses = []
+    for reference_id, uri, tags in cables.iter_rows():
+        html = Path(uri.removeprefix("file://")).read_text(encoding="utf-8", errors="replace")
+        cable_part = html[html.find("<code><pre>") :]
+        links = [t.strip().upper() for t in _TAG_LINK.findall(cable_part)]
+        if not links:
+            continue
+        with_links += 1
+        same += tags == links
+        prefix += tags[: len(links)] == links
+        if tags[: len(links)] != links:
+            misses.append((reference_id, links, tags))
+    print(f"tags vs links: {with_links} cables with links, {same} equal, {prefix} links a prefix of ours")
+    assert with_links > 1000
+    assert prefix / with_links >= 0.995, misses[:20]
 
 
 def _snapshot(warehouse: Path) -> dict[str, tuple[int, set]]:

@@ -29,16 +29,27 @@ _SUBJECT_END = (
 )
 SUBJECT = r"(?ims)^[ \t]*S?UBJ(?:ECT)?(?:[ \t]*:[ \t]*(?:\n[ \t]*)?|[ \t]+)(.*?)[ \t]*" + _SUBJECT_END
 SUBJECT_INLINE = r"(?is)(?-u:\b)SUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*" + _SUBJECT_END
-# The TAGS line, with the typists' variants (``TAGS;``, ``TAS:``, ``TABS:``, ``TGS:``, ``AGS:``), at
-# a line start or, with a colon, inside a line; it continues on the next line after a comma.
+# The typists' variants of the TAGS label (``TAGS;``, ``TAS:``, ``TABS:``, ``TGS:``, ``AGS:``).
 _TAGS_LABEL = r"(?:TAGS?|TAGES|TAS|TABS|TGS|AGS)"
-TAGS_LINE = (
-    rf"(?im)(?:^[ \t]*{_TAGS_LABEL}(?:[ \t]*[:;,]|[ \t]+)|(?-u:\b){_TAGS_LABEL}[ \t]*[:;])[ \t]*"
-    r"((?:[^\n]*,[ \t]*\n)*[^\n]*)"
+# The TAGS label: at a line start (any case, colon optional), or inside a line with a colon or in
+# capitals ("DECL: 03/20/2019 TAG PTER, PGOV"), with the typists' variants.
+_TAGS_AT = (
+    rf"(?:^[ \t]*{_TAGS_LABEL}(?:[ \t]*[:;,]|[ \t]+)|(?-u:\b){_TAGS_LABEL}[ \t]*[:;]"
+    r"|[ \t](?-i:TAGS?)[ \t]+)[ \t]*"
 )
-# What follows the tags on the same line: column padding, SUBJECT, E.O., REF, page headers.
+# A TAGS block closed by a blank line, a SUBJECT / E.O. / REF / CLASSIFIED BY line, a section header
+# (BAKU 00000478 001.2 OF 003) or SUBJECT: runs over all its lines, with or without commas
+# ("...IR RS\nNATO, UK, CN\nSUBJECT:").
+TAGS_BLOCK = (
+    rf"(?ims){_TAGS_AT}(.*?)(?:[ \t]*\n[ \t]*\n|[ \t]*\n[ \t]*(?:SUBJ|E\.?[ \t]?O\.?[ \t]*\d|REFS?(?-u:\b)"
+    r"|REFTEL|CLASSIFIED[ \t]+BY|[A-Z][A-Z ]*[ \t]0{3,}\d+[ \t]+\d{3})|[ \t]+SUBJ(?:ECT)?[ \t]*:)"
+)
+# Otherwise: the label's line, and the next ones after a line ending with a comma.
+TAGS_LINE = rf"(?im){_TAGS_AT}((?:[^\n]*,[ \t]*\n)*[^\n]*)"
+# What follows the tags on the same line: a page header, column padding, SUBJECT, E.O., REF.
 TAGS_TAIL = (
-    r"(?is)(?:[ \t]{5,}|(?-u:\b)SUBJ(?:ECT)?(?-u:\b)|(?-u:\b)E\.[ \t]?O\.|(?-u:\b)REFS?[ \t]*:|(?-u:\b)PAGE[ \t]+\d).*$"
+    r"(?is)(?:[ \t]+(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET)[ \t]+PAGE(?-u:\b)|[ \t]{5,}"
+    r"|(?-u:\b)SUBJ(?:ECT)?(?-u:\b)|(?-u:\b)E\.[ \t]?O\.|(?-u:\b)REFS?[ \t]*:|(?-u:\b)PAGE[ \t]+\d).*$"
 )
 TAG_TOKEN = r"[A-Z0-9][A-Z0-9_\-\./]*(?:[ \t]*\([^)\n]*\))?"
 # The last line of a cable is usually the signer's surname, maybe after ``NNNN``-style trailers.
@@ -71,14 +82,18 @@ def dtg_timestamp(groups: pl.Expr) -> pl.Expr:
 
 
 def tag_list(tag_links: pl.Expr, body: pl.Expr) -> pl.Expr:
-    """Tags in page order: the viewer's tag links, else the tokens of the ``TAGS:`` line."""
-    from_line = body.str.extract(TAGS_LINE, 1).str.replace(TAGS_TAIL, "").str.to_uppercase().str.extract_all(TAG_TOKEN)
+    """Tags in page order: the viewer's tag links, else the tokens of the ``TAGS:`` block.
+
+    The viewer links only the first line of a TAGS block: when the block's tokens extend the links,
+    they win.
+    """
+    block = pl.coalesce(body.str.extract(TAGS_BLOCK, 1), body.str.extract(TAGS_LINE, 1))
+    from_line = block.str.replace(TAGS_TAIL, "").str.to_uppercase().str.extract_all(TAG_TOKEN).fill_null([])
     links = tag_links.list.eval(pl.element().str.to_uppercase().str.strip_chars(" ,"))
+    n = links.list.len()
+    extends = (from_line.list.len() > n) & (from_line.list.head(n) == links)
     return (
-        pl.when(tag_links.list.len() > 0)
-        .then(links)
-        .otherwise(from_line.fill_null([]))
-        .list.eval(pl.element().filter(pl.element() != ""))
+        pl.when((n > 0) & ~extends).then(links).otherwise(from_line).list.eval(pl.element().filter(pl.element() != ""))
     )
 
 

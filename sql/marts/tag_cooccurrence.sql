@@ -1,9 +1,10 @@
--- one row per pair of tags printed together on at least one cable (tag_a < tag_b)
+-- one row per pair of canonical tags found together on at least one cable (tag_a < tag_b)
 with
 
 cable_tags as (
-    select distinct reference_id, tag
+    select distinct reference_id, canonical_tag as tag
     from tag
+    where canonical_tag is not null
 ),
 
 tag_cables as (
