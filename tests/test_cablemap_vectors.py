@@ -24,7 +24,8 @@ from tests.cablemap_vectors import (
     table,
 )
 
-MIN_PASS_RATE = 0.62
+# Measured 832/916 (90.8 %) against cablemap's own 654/916; this floor may only go up.
+MIN_PASS_RATE = 0.90
 TARGET_PASS_RATE = 0.90
 
 
