@@ -359,6 +359,15 @@ def title_of(subject: str | None) -> str | None:
     return titlecase(subject, callback=_keep_acronym)
 
 
+def _titles(subjects: pl.Series) -> pl.Series:
+    distinct = subjects.drop_nulls().unique()
+    titles = {s: title_of(s) for s in distinct.to_list()}
+    return subjects.replace_strict(titles, default=None, return_dtype=pl.String)
+
+
 def subject_title(subject: pl.Expr) -> pl.Expr:
-    """The subject in title case for display (titlecase, with cablemap's acronym list)."""
-    return subject.map_elements(title_of, return_dtype=pl.String, skip_nulls=True)
+    """The subject in title case for display (titlecase, with cablemap's acronym list).
+
+    titlecase runs once per distinct subject of a batch: versions of a cable share theirs.
+    """
+    return subject.map_batches(_titles, return_dtype=pl.String)
