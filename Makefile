@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: run test lint bench install lock clean
+.PHONY: run test lint bench accuracy install lock clean
 
 # requirements.lock pins every dependency; pyproject.toml stays the source of truth (`make lock`).
 $(BIN)/cables: pyproject.toml requirements.lock
@@ -29,6 +29,9 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py --source $(or $(SOURCE),data/sample)
+
+accuracy: install
+	$(BIN)/python bench/accuracy.py
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --upgrade -o requirements.lock
