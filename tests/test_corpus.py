@@ -252,6 +252,7 @@ def _snapshot(warehouse: Path) -> dict[str, tuple[int, set]]:
         "cable": ["reference_id"],
         **{name: ["reference_id", "position"] for name in CHILD_TABLES},
         "tag": ["reference_id", "position", "part"],
+        "reference": ["reference_id", "position", "part"],
         "page_version": ["source_uri", "reference_id", "status"],
         "cable_version": ["reference_id", "content_sha256", "is_current"],
         "media_link": ["reference_id", "url"],

@@ -19,7 +19,7 @@ KEYS = {
     "cable": ["reference_id"],
     "recipient": ["reference_id", "position"],
     "tag": ["reference_id", "position", "part"],
-    "reference": ["reference_id", "position"],
+    "reference": ["reference_id", "position", "part"],
     "paragraph": ["reference_id", "position"],
     "page_version": ["source_uri"],
     "cable_version": ["reference_id", "content_sha256"],
