@@ -47,7 +47,7 @@ def html_to_text(html: pl.Expr) -> pl.Expr:
     """Text of a viewer ``<pre>`` block: viewer anchors and tags removed, entities decoded."""
     return (
         html.str.replace_all(_PARAGRAPH_ANCHOR, "")
-        .str.replace_all(r"<[^>]*>", "")
+        .str.replace_all(r"</?[A-Za-z][^<>]*>", "")
         .str.replace_many(_ENTITIES, _ENTITY_TEXT)
         .str.replace_all(r"\r\n?", "\n")
     )

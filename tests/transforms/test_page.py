@@ -107,3 +107,8 @@ def test_pages_saved_as_text_are_read_like_html_pages():
     )
     assert tripoli["body"].startswith("C O N F I D E N T I A L SECTION 01 OF 05 TRIPOLI 000748")
     assert rows["08TRIPOLI505"]["media_urls"] == ["http://www.telegraph.co.uk/news/wikileaks-files/libya-wikileaks/"]
+
+
+def test_a_stray_angle_bracket_in_the_text_is_kept():
+    out = pl.select(html_to_text(pl.lit("A. 2009 MADRID 59 <B. STATE 12 <a href='x'>link</a> 3 > 2")).alias("t"))["t"][0]
+    assert out == "A. 2009 MADRID 59 <B. STATE 12 link 3 > 2"
