@@ -110,5 +110,7 @@ def test_pages_saved_as_text_are_read_like_html_pages():
 
 
 def test_a_stray_angle_bracket_in_the_text_is_kept():
-    out = pl.select(html_to_text(pl.lit("A. 2009 MADRID 59 <B. STATE 12 <a href='x'>link</a> 3 > 2")).alias("t"))["t"][0]
+    out = pl.select(html_to_text(pl.lit("A. 2009 MADRID 59 <B. STATE 12 <a href='x'>link</a> 3 > 2")).alias("t"))["t"][
+        0
+    ]
     assert out == "A. 2009 MADRID 59 <B. STATE 12 link 3 > 2"
