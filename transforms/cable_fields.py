@@ -297,7 +297,7 @@ def _marked_section(body: pl.Expr, word: str) -> pl.Expr:
         .str.replace_all(rf"\n[ \t]*\n\s*{_NUMBER}?{_MARK}?", "\n")
         .str.strip_chars()
     )
-    return pl.when(text != "").then(text)
+    return text.replace("", None)
 
 
 def summary(body: pl.Expr) -> pl.Expr:

@@ -53,9 +53,11 @@ PAGE_HEADER = (
     r"(?:(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\s+)?PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z \t]*?"
     r"[ \t]+\d{3,8}[ \t]+(?:\d{1,2}[ \t]+OF[ \t]+\d{1,2}[ \t]+)?\d{6}Z"
 )
-CONTINUATION_HEADER = r"\b[A-Z]{2,}(?:[ \t][A-Z]+){0,3}[ \t]+0{2,}\d{1,6}\s+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}\b"
+CONTINUATION_HEADER = (
+    r"(?-u:\b)[A-Z]{2,}(?:[ \t][A-Z]+){0,3}[ \t]+0{2,}\d{1,6}\s+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}(?-u:\b)"
+)
 # ``SEE REFTEL:`` in prose, and ``REF:`` repeated after an item letter (``A. REF: KATHMANDU 2282``).
-HIDE_SEE = r"(?i)(\bsee[ \t]+(?:the[ \t]+)?R)(EF)"
+HIDE_SEE = r"(?i)((?-u:\b)see[ \t]+(?:the[ \t]+)?R)(EF)"
 HIDE_AFTER_LETTER = r"(?i)(\S[ \t]+(?:\(?[A-Z][\.\):]|\[[A-Z]\])[ \t]*R)(EF(?:S|TELS?|ERENCES?)?[ \t]*:)"
 # Where a block opens: at a line start, ``REF``/``REFS``/``REFTEL`` (upper case) then ``.`` or a
 # space, or any spelling then ``:``, maybe after ``PROGRAM`` or an item letter ``A.`` (kept);
@@ -70,14 +72,14 @@ START = (
 # Where a block surely ends.
 BLOCK_TEXT = (
     r"(?s)^(.*?)(?:"
-    r"(?i:classi\w{0,4}[ \t]+by\b)"
+    r"(?i:classi\w{0,4}[ \t]+by(?-u:\b))"
     r"|\n[ \t¶]*\d{1,2}[ \t]*\.(?:[ \t(]|[A-Z])"
     r"|[ \t]\d{1,2}\.[ \t]*\((?:U|C|S|SBU|LOU|TS|S/NF|C/NF|S//NF|C//NF)\)"
     r"|[ \t][1-9]\d?\.[ \t]+[A-Z][a-z]"
-    r"|(?i:\n[ \t]*(?:begin[ \t]+)?summary\b)"
-    r"|(?i:\bsummary[ \t]*:)"
+    r"|(?i:\n[ \t]*(?:begin[ \t]+)?summary(?-u:\b))"
+    r"|(?i:(?-u:\b)summary[ \t]*:)"
     r"|(?i:sensitive[ \t]+but[ \t]+unclassified)"
-    r"|(?i:\bthis[ \t]+(?:message|cable)[ \t]+(?:is|has)\b)"
+    r"|(?i:(?-u:\b)this[ \t]+(?:message|cable)[ \t]+(?:is|has)(?-u:\b))"
     r"|\n[ \t]*(?:[A-Za-z][ \t]){4,}"
     r"|(?i:\n[ \t]*(?:sipdis|noforn|e\.o\.|tags[ \t]*:|subject[ \t]*:|dept[ \t]+for|department[ \t]+for))"
     r"|\n[ \t]*-{3,}"
@@ -92,7 +94,7 @@ CONTINUED = (
 FIRST_PARAGRAPH = r"(?s)^(.*?)(?:\n[ \t]*\n|\z)"
 
 # ---- items --------------------------------------------------------------------------------------
-REF_WORD = r"^(?:(?i:REF(?:S|TELS?|ERENCES?)?\b|REF\(S\))[ \t]*:?[ \t]*)+"
+REF_WORD = r"^(?:(?i:REF(?:S|TELS?|ERENCES?)?(?-u:\b)|REF\(S\))[ \t]*:?[ \t]*)+"
 # Item letters: ``(A)``, ``(1)``, ``[A]``, ``A.)``, ``A.``, ``A)``, ``A:`` after a start, space, ``;``
 # or ``,``; ``A -`` at the start of a block. Without punctuation (``A MONTREAL 365, B OTTAWA 406``,
 # ``REF A ... REF B ...``) only in a block that starts so and has no other letters.
@@ -102,24 +104,24 @@ MARK = (
 )
 WEAK_MARK = r"(?:^|[\s,;])[A-Z][ \t]"
 # ``U.S.``, ``E.O.``: no item letter (marked with ``_KEEP`` while letters are found).
-ABBREVIATION = r"\b([A-Za-z])\.([A-Za-z])\."
+ABBREVIATION = r"(?-u:\b)([A-Za-z])\.([A-Za-z])\."
 _ORDINAL = {chr(65 + i): i for i in range(26)} | {str(i + 1): i for i in range(9)}
 
 # ---- cited cables -------------------------------------------------------------------------------
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
-DATE = r"\b" + _DAY + "/" + _DAY + r"(?:/\d{2,4})?\b"  # 3/12/08, 10/9; not TRIPOLI 55/06
+DATE = r"(?-u:\b)" + _DAY + "/" + _DAY + r"(?:/\d{2,4})?(?-u:\b)"  # 3/12/08, 10/9; not TRIPOLI 55/06
 MARKING = r"\((?:NOTAL|EXDIS|NODIS|LIMDIS|SBU|U|C|S|S/NF|C/NF|S//NF|C//NF|NF)\)"
-NOISE = r"\b(?:CABLES?|TELEGRAMS?|REFTELS?|MSG|NUMBERS?)\b|\bNOS?\."
+NOISE = r"(?-u:\b)(?:CABLES?|TELEGRAMS?|REFTELS?|MSG|NUMBERS?)(?-u:\b)|(?-u:\b)NOS?\."
 _WORDS = r"[A-Z][A-Z'\.\-]+(?:[ \t]+[A-Z][A-Z'\.\-]*){0,4}"  # the first word has 2+ letters: ``C 05 OTTAWA 1``
 # A year after a serial: ``/08``, ``-91``, ``(08)``, ``(2002)``, `` 99,``.
-TRAIL = r"(?:[/\-]\d{2}\b|[ \t]*\((?:\d{2}|\d{4})\)|[ \t]+\d{2}[ \t]*(?:[,;]|$))?"
+TRAIL = r"(?:[/\-]\d{2}(?-u:\b)|[ \t]*\((?:\d{2}|\d{4})\)|[ \t]+\d{2}[ \t]*(?:[,;]|$))?"
 # A run of cited cables of one origin: optional year, origin words, serial(s).
 CHAIN = (
-    r"(?:\b(?:\d{4}|0?\d{2})\)?[ \t\-]*|\b)"
+    r"(?:(?-u:\b)(?:\d{4}|0?\d{2})\)?[ \t\-]*|(?-u:\b))"
     + _WORDS
-    + r"[ \t]*(?:\(\d{2}\)[ \t]*)?[ \t:#,\-]*\d{1,8}\b"
+    + r"[ \t]*(?:\(\d{2}\)[ \t]*)?[ \t:#,\-]*\d{1,8}(?-u:\b)"
     + TRAIL
-    + r"(?:[ \t]*(?:,|/|&|\bAND\b)[ \t]*\d{3,8}\b"
+    + r"(?:[ \t]*(?:,|/|&|(?-u:\b)AND(?-u:\b))[ \t]*\d{3,8}(?-u:\b)"
     + TRAIL
     + r")*"
 )
@@ -127,18 +129,24 @@ HEAD = (
     r"^(?:(?P<y>\d{4}|0?\d{2})\)?[ \t\-]*)?(?P<o>" + _WORDS + r")[ \t]*(?:\((?P<ym>\d{2})\)[ \t]*)?"
     r"[ \t:#,\-]*(?P<tail>.*)$"
 )
-TOKEN = r"\d{1,8}\b" + TRAIL
+TOKEN = r"\d{1,8}(?-u:\b)" + TRAIL
 TOKEN_GROUPS = r"^(?P<digits>\d{1,8})(?:[/\-](?P<t1>\d{2})|[ \t]*\((?P<t2>\d{2}|\d{4})\)|[ \t]+(?P<t3>\d{2}))?"
 # Serial before the origin (``870 ULAANBAATAR``) and a bare serial (``B. 2962 AND PREVIOUS``).
 REVERSED = r"^0*(?P<s>\d{1,7})[ \t]+(?P<o>[A-Z][A-Z'\.\-]+(?:[ \t]+[A-Z][A-Z'\.\-]+){0,3})$"
 BARE = r"^(?:(?P<y>\d{4}|0?\d{2})[ \t]+)?0*(?P<s>\d{1,7})(?:[/\-](?P<t>\d{2}))?$"
-REPORT_WORDS = r"\b(?:INCSR|REPORTS?|HRR)\b"
+REPORT_WORDS = r"(?-u:\b)(?:INCSR|REPORTS?|HRR)(?-u:\b)"
 
 KINDS = ("cable", "e-mail", "telcon", "letter", "memo", "other")
 _KIND_WORDS = (
     ("e-mail", r"(?i)\be-?mails?\b|\bemail"),
-    ("telcon", r"(?i)\btele?cons?\b|\btelecon|\b(?:tele)?phone[ \t]?(?:call|con)|\bphonecon|\bdvcs?\b|\bs?vtcs?\b"),
-    ("letter", r"(?i)\bletters?\b|\bdip(?:lomatic)?[ \t]?notes?\b|\bnote[ \t]+verbale|\bfax(?:es)?\b|\bfacsimile"),
+    (
+        "telcon",
+        r"(?i)\btele?cons?\b|\btelecon|\b(?:tele)?phone[ \t]?(?:call|con)|\bphonecon|\bdvcs?\b|\bs?vtcs?\b",
+    ),
+    (
+        "letter",
+        r"(?i)\bletters?\b|\bdip(?:lomatic)?[ \t]?notes?\b|\bnote[ \t]+verbale|\bfax(?:es)?\b|\bfacsimile",
+    ),
     ("memo", r"(?i)\bmemo|\bmemcons?\b|\bnon[- ]?papers?\b|\baide[- ]m[eé]moire"),
 )
 
@@ -271,10 +279,10 @@ def _normalised(raw: pl.Expr) -> pl.Expr:
         .str.replace_all(DATE, " ~ ")
         .str.replace_all(MARKING, " ")
         .str.replace_all(NOISE, " ")
-        .str.replace_all(r"\bO(\d)", "0${1}")
-        .str.replace_all(r"\b0([A-Z]{2,})", "O${1}")
-        .str.replace_all(r"([A-Z]{2,})0\b", "${1}O")
-        .str.replace_all(r"\b([A-Z]{2,})0([A-Z]+)\b", "${1}O${2}")
+        .str.replace_all(r"(?-u:\b)O(\d)", "0${1}")
+        .str.replace_all(r"(?-u:\b)0([A-Z]{2,})", "O${1}")
+        .str.replace_all(r"([A-Z]{2,})0(?-u:\b)", "${1}O")
+        .str.replace_all(r"(?-u:\b)([A-Z]{2,})0([A-Z]+)(?-u:\b)", "${1}O${2}")
         .str.replace_all(r"[ \t]+", " ")
         .str.strip_chars()
     )
