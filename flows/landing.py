@@ -52,6 +52,9 @@ def source_files(root: Path) -> list[tuple[Path, int, int]]:
             if path.is_symlink() or not path.is_file():
                 continue
             found.append((path, st.st_size, st.st_mtime_ns))
+    # Copies of a page in several mirrors or builds share a file name: landing them side by side
+    # puts them in the same batch, where the parse reads their common content once.
+    found.sort(key=lambda item: (item[0].name, str(item[0])))
     return found
 
 

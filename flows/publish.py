@@ -43,11 +43,13 @@ def publish_tables(warehouse: Warehouse, parsed_dir: Path, out_dir: Path) -> dic
     """
     landed = pl.scan_parquet(warehouse.landed_files()).select("source_uri", "sha256", "bytes", "fetched_at")
     pages = _scan(parsed_dir, "page").unique("sha256", keep="first")
-    versions = _scan(parsed_dir, "cable_version").sort("batch").unique("sha256", keep="first", maintain_order=True)
-    page_version = current_version(versions, landed).collect()
-    current = page_version.lazy().filter(pl.col("status") == "current").select("reference_id", "sha256")
-    # The batch that parsed each current page, so rows of a page parsed twice are kept once.
-    owner = versions.select("sha256", "batch").join(current, on="sha256").select("reference_id", "sha256", "batch")
+    # One row per cable content; a content found in several batches keeps the first batch's rows.
+    versions = (
+        _scan(parsed_dir, "cable_version").sort("batch").unique("content_sha256", keep="first", maintain_order=True)
+    )
+    page_version = current_version(pages.filter(pl.col("reject_reason").is_null()), landed).collect()
+    current = page_version.lazy().filter(pl.col("status") == "current").select("reference_id", "content_sha256")
+    owner = versions.select("content_sha256", "batch").join(current, on="content_sha256")
 
     frames: dict[str, pl.LazyFrame] = {
         "page_version": page_version.lazy(),
@@ -61,9 +63,9 @@ def publish_tables(warehouse: Warehouse, parsed_dir: Path, out_dir: Path) -> dic
         .sort("reference_id", "url"),
     }
     for name in CHILD_TABLES:
-        child = _scan(parsed_dir, name).join(owner, on=["reference_id", "sha256", "batch"], how="semi")
+        child = _scan(parsed_dir, name).join(owner, on=["reference_id", "content_sha256", "batch"], how="semi")
         key = [c for c in ("reference_id", "position", "part") if c in child.collect_schema().names()]
-        frames[name] = child.drop("sha256", "batch").sort(key)
+        frames[name] = child.drop("content_sha256", "batch").sort(key)
 
     counts: dict[str, int] = {}
     for name in TABLES:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import polars as pl
 
 from transforms import cable_fields as fields
+from transforms.page import cable_content, content_sha256
 
 _MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _MONTHS = {m: str(i) for i, m in enumerate(_MONTH_NAMES, start=1)}
@@ -108,13 +107,17 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
         .str.strip_chars()
         .str.replace(r"^\([A-Z/ ]{1,10}\)[ \t]*", "")
     )
+    if "content_sha256" not in parsed.collect_schema().names():
+        parsed = parsed.with_columns(
+            cable_content().map_batches(content_sha256, return_dtype=pl.String).alias("content_sha256")
+        )
     return (
         parsed.filter(pl.col("reject_reason").is_null())
         .with_columns(dtg.alias("_dtg"), pl.col("body").str.extract(fields.CLASSIFIED_BY, 1).alias("_who"))
         .select(
             "sha256",
             "reference_id",
-            cable_content().map_batches(content_sha256, return_dtype=pl.String).alias("content_sha256"),
+            "content_sha256",
             "created_at",
             "released_at",
             "classification",
@@ -147,26 +150,6 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
 # Older viewer builds kept by a mirror: ``_history/<YYYYMMDD-HHMM>_<commit>/``.
 BUILD_STAMP = r"/_history/(\d{8}-\d{4})_"
 _NEWEST_BUILD = "99999999-9999"
-
-
-def content_sha256(text: pl.Series) -> pl.Series:
-    """SHA-256 of each string: a stable id, the same in every Polars version and on every machine."""
-    return pl.Series([None if t is None else hashlib.sha256(t.encode()).hexdigest() for t in text], dtype=pl.String)
-
-
-def cable_content() -> pl.Expr:
-    """The content that makes a version: meta cells and header and body text, not the page around."""
-    return pl.concat_str(
-        pl.col("reference_id"),
-        pl.col("created_at").cast(pl.String),
-        pl.col("released_at").cast(pl.String),
-        pl.col("classification"),
-        pl.col("origin"),
-        pl.col("header"),
-        pl.col("body"),
-        separator="\x1f",
-        ignore_nulls=True,
-    )
 
 
 def current_version(versions: pl.LazyFrame, landed: pl.LazyFrame) -> pl.LazyFrame:
@@ -230,8 +213,14 @@ def distinct_versions(page_versions: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def cable(versions: pl.LazyFrame, page_versions: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per cable: the fields of its current version and the page they were read from."""
-    current = page_versions.filter(pl.col("status") == "current").select("reference_id", "sha256", "source_uri")
+    """One row per cable: the fields of its current version and the page they were read from.
+
+    ``versions`` holds the fields per cable content (``content_sha256``); the current page of each
+    cable (``page_versions``) says which content, and gives ``sha256`` and ``source_uri``.
+    """
+    current = page_versions.filter(pl.col("status") == "current").select(
+        "reference_id", "content_sha256", "sha256", "source_uri"
+    )
     created = pl.col("created_at")
     url = pl.format(
         "/cable/{}/{}/{}.html",
@@ -240,7 +229,8 @@ def cable(versions: pl.LazyFrame, page_versions: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("reference_id"),
     )
     return (
-        versions.join(current, on=["reference_id", "sha256"], how="inner")
+        versions.drop("sha256", "source_uri", strict=False)
+        .join(current, on=["reference_id", "content_sha256"], how="inner")
         .unique(["reference_id"], keep="first")
         .with_columns(url.alias("url"))
         .select(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import polars as pl
 
 # The viewer's entities: newlines are written ``&#x000A;``; the rest are the usual five.
@@ -99,6 +101,26 @@ def text_rendering(pages: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def content_sha256(text: pl.Series) -> pl.Series:
+    """SHA-256 of each string: a stable id, the same in every Polars version and on every machine."""
+    return pl.Series([None if t is None else hashlib.sha256(t.encode()).hexdigest() for t in text], dtype=pl.String)
+
+
+def cable_content() -> pl.Expr:
+    """The content that makes a version: meta cells and header and body text, not the page around."""
+    return pl.concat_str(
+        pl.col("reference_id"),
+        pl.col("created_at").cast(pl.String),
+        pl.col("released_at").cast(pl.String),
+        pl.col("classification"),
+        pl.col("origin"),
+        pl.col("header"),
+        pl.col("body"),
+        separator="\x1f",
+        ignore_nulls=True,
+    )
+
+
 def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     """One row per distinct page content (``sha256``): meta table cells, header and body text.
 
@@ -168,4 +190,8 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         html_to_text(pl.col("header_html")).str.strip_chars().alias("header"),
         html_to_text(pl.col("body_html")).alias("body"),
         reason.alias("reject_reason"),
+    ).with_columns(
+        pl.when(pl.col("reject_reason").is_null())
+        .then(cable_content().map_batches(content_sha256, return_dtype=pl.String))
+        .alias("content_sha256")
     )

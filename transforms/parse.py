@@ -1,4 +1,4 @@
-"""All tables of one batch of landed pages, keyed by page content (``sha256``)."""
+"""All tables of one batch of landed pages, keyed by page (``sha256``) or cable content."""
 
 from __future__ import annotations
 
@@ -30,21 +30,30 @@ def parsed_tables(raw_pages: pl.DataFrame, lookups: Lookups | None = None) -> di
     ``lookups`` (release ids, routing names) fill ``reference.in_release`` and recipient names;
     without them those columns are null.
 
-    ``page`` holds one row per distinct content with its ``reject_reason`` (null for a cable);
-    ``cable_version`` one row per readable cable page; the child tables and ``media_link`` one row
-    per item per page.
+    ``page`` holds one row per distinct page (``sha256``) with its ``reject_reason`` (null for a
+    cable), ``released_at`` and ``content_sha256``. The cable fields and child tables are read once
+    per distinct cable content (``content_sha256``): copies of a cable that differ only in the page
+    around it are parsed once. ``cable_version`` has one row per content; the child tables one row
+    per item per content; ``media_link`` one row per article link per page.
     """
     lookups = lookups or Lookups()
     parsed = parsed_page(page_text(raw_pages)).collect()
-    versions = cable_version(parsed.lazy()).collect()
+    contents = parsed.lazy().filter(pl.col("reject_reason").is_null()).unique("content_sha256", keep="first")
+    versions = cable_version(contents).collect()
     lazy = versions.lazy()
-    frames = [
-        parsed.lazy().select("sha256", "reference_id", "reject_reason"),
-        lazy,
+    children = [
         recipient(lazy, lookups.routes.lazy()),
         tag(lazy),
         reference(lazy, lookups.release_ids.lazy()),
         paragraph(lazy),
+    ]
+    # Child rows are keyed by content: the page they were read from is one of its copies.
+    keys = lazy.select("sha256", "content_sha256")
+    children = [child.join(keys, on="sha256").drop("sha256") for child in children]
+    frames = [
+        parsed.lazy().select("sha256", "reference_id", "released_at", "content_sha256", "reject_reason"),
+        lazy,
+        *children,
         media_link(parsed.lazy()),
     ]
     names = ("page", "cable_version", *CHILD_TABLES, "media_link")
