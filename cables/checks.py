@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from cables.sqlquote import sql_identifier, sql_literal
+
 
 @dataclass(frozen=True)
 class Check:
@@ -23,36 +25,32 @@ class Check:
         return f"{self.model}: {self.kind} {self.subject}"
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def declared_checks(schema_file: Path) -> list[Check]:
     """Every data test of the schema file, as SQL returning the count of failing rows."""
     spec = yaml.safe_load(schema_file.read_text()) or {}
     checks: list[Check] = []
     for model, tests in spec.items():
-        m = _ident(model)
+        m = sql_identifier(model)
         for cols in tests.get("unique", []):
             cols = [cols] if isinstance(cols, str) else cols
-            key = ", ".join(_ident(c) for c in cols)
+            key = ", ".join(sql_identifier(c) for c in cols)
             sql = f"select count(*) from (select {key} from {m} group by all having count(*) > 1)"
             checks.append(Check(model, "unique", "(" + ", ".join(cols) + ")", sql))
         for col in tests.get("not_null", []):
-            checks.append(Check(model, "not_null", col, f"select count(*) from {m} where {_ident(col)} is null"))
+            checks.append(
+                Check(model, "not_null", col, f"select count(*) from {m} where {sql_identifier(col)} is null")
+            )
         for col, values in (tests.get("accepted_values") or {}).items():
-            allowed = ", ".join(_literal(v) for v in values)
-            sql = f"select count(*) from {m} where {_ident(col)} is not null and {_ident(col)} not in ({allowed})"
+            c = sql_identifier(col)
+            allowed = ", ".join(sql_literal(v) for v in values)
+            sql = f"select count(*) from {m} where {c} is not null and {c} not in ({allowed})"
             checks.append(Check(model, "accepted_values", col, sql))
         for col, target in (tests.get("relationships") or {}).items():
             table, column = target.split(".")
+            c = sql_identifier(col)
             sql = (
-                f"select count(*) from {m} as child where child.{_ident(col)} is not null and not exists "
-                f"(select 1 from {_ident(table)} as parent where parent.{_ident(column)} = child.{_ident(col)})"
+                f"select count(*) from {m} as child where child.{c} is not null and not exists "
+                f"(select 1 from {sql_identifier(table)} as parent where parent.{sql_identifier(column)} = child.{c})"
             )
             checks.append(Check(model, "relationships", f"{col} -> {target}", sql))
         for expression in tests.get("expression_is_true", []):

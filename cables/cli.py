@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from cables.settings import settings
+from cables.sqlquote import sql_identifier, sql_literal
 from flows.layout import TABLES
 
 # Prefect must not phone home (no network here) and its temporary server needs time to start.
@@ -205,16 +206,12 @@ def export(name: str, fmt: str, out: Path, overwrite: bool, warehouse: Path | No
         options = "format csv, header true" if fmt == "csv" else "format parquet, compression zstd"
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
-        con.execute(f"copy (select * from \"{name}\") to '{_sql_string(str(tmp))}' ({options})")
+        con.execute(f"copy (select * from {sql_identifier(name)}) to {sql_literal(str(tmp))} ({options})")
         tmp.replace(out)
-        count = con.execute(f'select count(*) from "{name}"').fetchone()[0]
+        count = con.execute(f"select count(*) from {sql_identifier(name)}").fetchone()[0]
     finally:
         con.close()
     click.echo(f"wrote {count:,} rows of {name} to {out}", err=True)
-
-
-def _sql_string(text: str) -> str:
-    return text.replace("'", "''")
 
 
 @main.command()
@@ -226,7 +223,10 @@ def info(warehouse: Path | None) -> None:
         views = con.execute(
             "select view_name, coalesce(comment, '') from duckdb_views() where not internal order by view_name"
         ).fetchall()
-        rows = [(name, con.execute(f'select count(*) from "{name}"').fetchone()[0], comment) for name, comment in views]
+        rows = [
+            (name, con.execute(f"select count(*) from {sql_identifier(name)}").fetchone()[0], comment)
+            for name, comment in views
+        ]
         built = con.execute("select built_at, root from _warehouse").fetchone()
     finally:
         con.close()

@@ -44,9 +44,8 @@ def source_files(root: Path) -> list[tuple[Path, int, int]]:
     if not root.is_dir():
         raise FileNotFoundError(f"source folder not found: {root}")
     found = []
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
+    for folder, _, files in os.walk(root):
+        for name in files:
             path = Path(folder) / name
             st = path.lstat()
             if path.is_symlink() or not path.is_file():

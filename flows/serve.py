@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from cables.sqlquote import sql_literal
 from flows.layout import LANDING_TABLE, SCHEMA_VERSION, TABLES, Warehouse, utc_now
 
 TABLE_COMMENTS = {
@@ -44,10 +45,6 @@ def sql_views(sql_dir: Path) -> list[tuple[str, str, str]]:
     return views
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     """Write ``cables.duckdb``: a view per table (absolute Parquet paths) and per ``.sql`` file.
 
@@ -57,8 +54,10 @@ def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     con = duckdb.connect(str(tmp))
     try:
         for table in (LANDING_TABLE, *TABLES):
-            con.execute(f"create view {table} as select * from read_parquet({_quote(warehouse.table_glob(table))})")
-            con.execute(f"comment on view {table} is {_quote(TABLE_COMMENTS[table])}")
+            con.execute(
+                f"create view {table} as select * from read_parquet({sql_literal(warehouse.table_glob(table))})"
+            )
+            con.execute(f"comment on view {table} is {sql_literal(TABLE_COMMENTS[table])}")
         pending = sql_views(sql_dir)
         # Views may build on each other: create in passes until none is left or none succeeds.
         while pending:
@@ -66,7 +65,7 @@ def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
             for name, grain, query in pending:
                 try:
                     con.execute(f"create view {name} as {query}")
-                    con.execute(f"comment on view {name} is {_quote(grain)}")
+                    con.execute(f"comment on view {name} is {sql_literal(grain)}")
                 except duckdb.CatalogException:
                     failed.append((name, grain, query))
             if len(failed) == len(pending):

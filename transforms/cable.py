@@ -5,7 +5,6 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import cable_fields as fields
-from transforms.page import cable_content, content_sha256
 
 _MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _MONTHS = {m: str(i) for i, m in enumerate(_MONTH_NAMES, start=1)}
@@ -97,7 +96,10 @@ def tag_list(tag_links: pl.Expr, body: pl.Expr) -> pl.Expr:
 
 
 def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per readable cable page (``sha256``): every cable-level field of that version."""
+    """One row per readable cable page given: every cable-level field of that version.
+
+    ``parsed`` is ``parsed_page`` output; the parse gives one page per distinct cable content.
+    """
     dtg = pl.col("header").str.extract_groups(DTG)
     signer = pl.col("body").str.replace(TRAILER, "").str.extract_groups(SIGNER).struct.field("signer")
     subject = (
@@ -107,10 +109,6 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
         .str.strip_chars()
         .str.replace(r"^\([A-Z/ ]{1,10}\)[ \t]*", "")
     )
-    if "content_sha256" not in parsed.collect_schema().names():
-        parsed = parsed.with_columns(
-            cable_content().map_batches(content_sha256, return_dtype=pl.String).alias("content_sha256")
-        )
     return (
         parsed.filter(pl.col("reject_reason").is_null())
         .with_columns(dtg.alias("_dtg"), pl.col("body").str.extract(fields.CLASSIFIED_BY, 1).alias("_who"))

@@ -111,7 +111,6 @@ _TITLE_WORDS = [
     "undersecretary",
     "spokesman",
     "d'affaires",
-    "representative",
     "lead",
     "team",
     "permanent",
@@ -318,7 +317,8 @@ def section_count(body: pl.Expr) -> pl.Expr:
     return count.fill_null(1)
 
 
-# Words title case keeps lower inside a title (titlecase's list), never taken for acronyms.
+# Short words never taken for acronyms standing alone (``IN``, ``US``): titlecase's small words
+# plus common short words that the acronym list also holds.
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "en", "for", "if", "in", "of", "on", "or", "the", "to"}
 _SMALL_WORDS |= {"v", "via", "vs", "with", "is", "it", "be", "we", "us", "no", "so", "up", "do", "go", "me", "my"}
 

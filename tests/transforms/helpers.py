@@ -7,6 +7,7 @@ from datetime import datetime
 import polars as pl
 
 from transforms.cable import cable_version
+from transforms.page import cable_content, content_sha256
 
 
 def versions(header: str = "", body: str = "", created: str = "2008-03-13 15:03", tag_links=None) -> pl.LazyFrame:
@@ -27,4 +28,5 @@ def versions(header: str = "", body: str = "", created: str = "2008-03-13 15:03"
         },
         schema_overrides={"tag_links": pl.List(pl.String), "reject_reason": pl.String},
     )
-    return cable_version(parsed.lazy())
+    content = cable_content().map_batches(content_sha256, return_dtype=pl.String).alias("content_sha256")
+    return cable_version(parsed.lazy().with_columns(content))
