@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    python bench/run.py --source DIR [--warehouse DIR] [--batches N] [--workers N] [--json] [--prefect]
+    python bench/run.py --source DIR [--warehouse DIR] [--batch-pages N] [--workers N] [--json] [--prefect]
 
 By default the build calls the building blocks of the ``build-warehouse`` flow directly (no
 Prefect), into a fresh temporary folder (removed afterwards) or into ``--warehouse`` (emptied
@@ -12,9 +12,10 @@ first), and times each stage on the wall clock:
     ``flows.landing.land_folder``: walk the folder, read and hash every file, write ``raw_page``.
 ``parse``
     ``flows.publish.plan_batches`` then ``parse_batch`` for every batch, the batches run at once
-    in a ``ProcessPoolExecutor`` of ``--workers`` processes (started with ``spawn``; the start-up
-    of the processes is included). One Polars regex over one column chunk uses one core, so
-    processes are what spreads the parse over the cores.
+    in a ``ThreadPoolExecutor`` of ``--workers`` threads, as the flow runs its ``parse-pages``
+    tasks (Prefect's default thread-pool task runner). One Polars regex over one column chunk
+    uses one core and Polars releases the GIL while it works, so batches in threads are what
+    spreads the parse over the cores.
 ``write``
     ``flows.publish.publish_tables`` (choose versions, write every table, reconcile the counts),
     ``Warehouse.swap_in`` and the manifest.
@@ -26,8 +27,8 @@ first), and times each stage on the wall clock:
 
 It then reports: per stage seconds and pages/s; the total wall time (every stage above) and
 pages/s; the parse pages/s (pages / wall time of the parse stage alone); the peak resident set
-size of this process and of its children (``getrusage`` ``ru_maxrss``, read before the baseline
-runs, so the children figure is the largest parse worker); the input size; the size of the
+size of this process (``getrusage`` ``ru_maxrss``, read before the baseline runs; with
+``--prefect`` the children figure is the temporary Prefect server); the input size; the size of the
 Parquet files of the warehouse and its ratio to the input; and the rows of every table.
 
 The baseline is the least any parser must do: read the same page files and find their two
@@ -55,7 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 # Prefect must not phone home; set before anything imports prefect (only --prefect does).
@@ -187,7 +188,7 @@ def rss_mb() -> dict[str, float]:
     return {"self": own, "children": children, "peak": max(own, children)}
 
 
-def run_stages(source: Path, root: Path, batches: int, workers: int) -> dict:
+def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict:
     """Build the warehouse stage by stage, as the flow does, and query every view."""
     from cables.settings import settings
     from flows.landing import land_folder
@@ -209,10 +210,8 @@ def run_stages(source: Path, root: Path, batches: int, workers: int) -> dict:
 
             t = time.perf_counter()
             staging = wh.staging(run_id)
-            groups = plan_batches(wh.landed_files(), batches)
-            with ProcessPoolExecutor(
-                max(1, min(workers, len(groups))), mp_context=multiprocessing.get_context("spawn")
-            ) as pool:
+            groups = plan_batches(wh.landed_files(), workers, batch_pages)
+            with ThreadPoolExecutor(max(1, min(workers, len(groups)))) as pool:
                 futures = [pool.submit(parse_batch, group, staging / "parsed", i) for i, group in enumerate(groups)]
                 for future in futures:
                     future.result()
@@ -260,9 +259,10 @@ def run_stages(source: Path, root: Path, batches: int, workers: int) -> dict:
     }
 
 
-def run_prefect(source: Path, root: Path, batches: int) -> dict:
+def run_prefect(source: Path, root: Path, batch_pages: int, workers: int) -> dict:
     """Run the real flow end to end; the wall time includes importing Prefect and its server."""
-    os.environ["CABLES_PARSE_BATCHES"] = str(batches)
+    os.environ["CABLES_BATCH_PAGES"] = str(batch_pages)
+    os.environ["CABLES_PARSE_WORKERS"] = str(workers)
     start = time.perf_counter()
     from flows.build import build_warehouse
 
@@ -275,8 +275,8 @@ def run_prefect(source: Path, root: Path, batches: int) -> dict:
         "rows": result["rows"],
         "query_rows": {},
         "landing": result["landing"],
-        "batches": batches,
-        "workers": None,
+        "batches": None,
+        "workers": workers,
     }
 
 
@@ -293,8 +293,9 @@ def report(figures: dict) -> str:
     lines = [
         f"cables benchmark: {figures['source']} (project at commit {figures['commit'] or 'unknown'})",
         f"  mode {figures['mode']}, {pages:,} pages ({figures['input_mb']:.1f} MB), "
-        f"{figures['cpus']} CPUs, {figures['batches']} parse batches"
-        + (f" on {figures['workers']} worker processes" if figures["workers"] else ""),
+        f"{figures['cpus']} CPUs, "
+        + (f"{figures['batches']} parse batches on " if figures["batches"] else "parse batches on ")
+        + f"{figures['workers']} threads",
     ]
     busy = figures["cpu_busy_at_start"]
     if busy is not None:
@@ -361,16 +362,17 @@ def main(argv: list[str] | None = None) -> int:
         "or nothing is accepted) and kept afterwards. Default: a fresh temporary folder, removed at the end.",
     )
     parser.add_argument(
-        "--batches",
+        "--batch-pages",
         type=int,
-        default=None,
-        help=f"Number of parse batches (default: CABLES_PARSE_BATCHES, else {settings().parse_batches}).",
+        default=settings().batch_pages,
+        help="Pages per parse batch at most (default: CABLES_BATCH_PAGES, else %(default)s); the pages are cut "
+        "into equal batches, a multiple of --workers of them.",
     )
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="Processes that parse the batches concurrently (default: os.cpu_count(), here %(default)s).",
+        default=settings().workers(),
+        help="Threads that parse batches at once (default: CABLES_PARSE_WORKERS, else one per CPU: %(default)s).",
     )
     parser.add_argument(
         "--json", action="store_true", help="Also print every figure as one JSON object, the last line of stdout."
@@ -386,9 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     source = args.source.expanduser().resolve()
     if not source.is_dir():
         parser.error(f"--source {args.source} is not a folder")
-    batches = args.batches if args.batches is not None else settings().parse_batches
-    if batches < 1 or args.workers < 1:
-        parser.error("--batches and --workers must be at least 1")
+    if args.batch_pages < 1 or args.workers < 1:
+        parser.error("--batch-pages and --workers must be at least 1")
     if args.warehouse is not None:
         wanted = args.warehouse.expanduser().resolve()
         if wanted == source or source in wanted.parents or wanted in source.parents:
@@ -399,8 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     files = source_files(source)
     input_bytes = sum(size for _, size, _ in files)
     try:
-        run = run_prefect(source, root, batches) if args.prefect else run_stages(source, root, batches, args.workers)
-        rss = rss_mb()  # before the baseline, so "children" is the largest parse worker
+        run = (run_prefect if args.prefect else run_stages)(source, root, args.batch_pages, args.workers)
+        rss = rss_mb()  # before the baseline's processes add to "children"
         sizes = parquet_bytes(root)
         duckdb_bytes = (root / DATABASE_FILE).stat().st_size if (root / DATABASE_FILE).exists() else 0
     finally:

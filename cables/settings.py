@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +21,13 @@ class Settings(BaseSettings):
     source: Path = SAMPLE_DIR
     sql_dir: Path = SQL_DIR
     landing_chunk_pages: int = 1000
-    parse_batches: int = 4
+    # Parse batches run this many at a time (0: one per CPU), each of at most batch_pages pages.
+    parse_workers: int = 0
+    batch_pages: int = 5000
+
+    def workers(self) -> int:
+        """Parse batches run at once: ``parse_workers``, else the number of CPUs."""
+        return self.parse_workers if self.parse_workers > 0 else (os.cpu_count() or 1)
 
 
 def settings() -> Settings:

@@ -20,9 +20,9 @@ def land_pages(source: str, warehouse: str, run_id: str, chunk_pages: int) -> di
 
 
 @task(name="parse-pages")
-def parse_pages(files: list[str], out_dir: str, batch: int) -> str:
-    """Parse one batch of landed Parquet files into per-batch table files."""
-    return str(parse_batch([Path(f) for f in files], Path(out_dir), batch))
+def parse_pages(pieces: list[tuple[str, int, int]], out_dir: str, batch: int) -> str:
+    """Parse one batch of landed pages (file, offset, length pieces) into per-batch table files."""
+    return str(parse_batch(pieces, Path(out_dir), batch))
 
 
 @task(name="publish-tables")
@@ -84,10 +84,13 @@ def build_warehouse(
             if not files:
                 raise BuildError(f"no pages found in {source_path} and none landed before")
             staging = wh.staging(run_id)
-            futures = [
-                parse_pages.submit([str(f) for f in group], str(staging / "parsed"), i)
-                for i, group in enumerate(plan_batches(files, cfg.parse_batches))
-            ]
+            # At most `workers` batches in flight: each holds its pages in memory.
+            workers = cfg.workers()
+            futures = []
+            for i, pieces in enumerate(plan_batches(files, workers, cfg.batch_pages)):
+                if len(futures) >= workers:
+                    futures.pop(0).result()
+                futures.append(parse_pages.submit(pieces, str(staging / "parsed"), i))
             for future in futures:
                 future.result()
             counts = publish(str(wh.root), str(staging / "parsed"), str(staging / "tables"), run_id)

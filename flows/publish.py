@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from flows.layout import TABLES, BuildError, Warehouse, write_parquet_atomic
 from flows.lookups import load_lookups
@@ -12,18 +14,45 @@ from transforms.cable import cable, current_version, distinct_versions
 from transforms.parse import CHILD_TABLES, parsed_tables
 from transforms.reject import reject
 
-
-def plan_batches(files: list[Path], batches: int) -> list[list[Path]]:
-    """Spread landed Parquet files over at most ``batches`` groups of similar size."""
-    groups: list[list[Path]] = [[] for _ in range(max(1, min(batches, len(files))))]
-    for i, path in enumerate(files):
-        groups[i % len(groups)].append(path)
-    return [g for g in groups if g]
+Piece = tuple[str, int, int]
+"""Rows ``offset .. offset + length`` of one landed Parquet file."""
 
 
-def parse_batch(files: list[Path], out_dir: Path, batch: int) -> Path:
-    """Parse the pages of some landed files; write each parsed table to ``out_dir/<table>/``."""
-    raw = pl.read_parquet(files, columns=["sha256", "content"])
+def plan_batches(files: list[Path], workers: int, batch_pages: int) -> list[list[Piece]]:
+    """Cut the landed pages into batches of equal size, a multiple of ``workers`` of them.
+
+    Batches hold at most ``batch_pages`` pages (memory stays bounded), at least one per worker,
+    and follow the landing order: copies of a cable, landed side by side, stay in one batch.
+    """
+    rows = [pq.read_metadata(f).num_rows for f in files]
+    total = sum(rows)
+    if total == 0:
+        return []
+    workers = max(1, workers)
+    count = max(workers, -(-total // max(1, batch_pages)))
+    count = min(total, -(-count // workers) * workers)
+    bounds = [total * i // count for i in range(count + 1)]
+    starts = [sum(rows[:i]) for i in range(len(rows))]
+    batches: list[list[Piece]] = []
+    for lo, hi in pairwise(bounds):
+        pieces = [
+            (str(f), max(lo, start) - start, min(hi, start + n) - max(lo, start))
+            for f, start, n in zip(files, starts, rows, strict=True)
+            if start < hi and start + n > lo
+        ]
+        batches.append(pieces)
+    return batches
+
+
+def read_pieces(pieces: list[Piece], columns: list[str]) -> pl.DataFrame:
+    """The rows of a batch, in order."""
+    frames = [pl.scan_parquet(f).slice(offset, length).select(columns) for f, offset, length in pieces]
+    return pl.concat(frames).collect() if frames else pl.DataFrame()
+
+
+def parse_batch(pieces: list[Piece], out_dir: Path, batch: int) -> Path:
+    """Parse the pages of one batch; write each parsed table to ``out_dir/<table>/``."""
+    raw = read_pieces(pieces, ["sha256", "content"])
     for name, frame in parsed_tables(raw, load_lookups()).items():
         write_parquet_atomic(
             frame.with_columns(pl.lit(batch, pl.Int32).alias("batch")), out_dir / name / f"batch-{batch:05d}.parquet"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import cable_fields as fields
+from transforms.spans import between
 
 _MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _MONTHS = {m: str(i) for i, m in enumerate(_MONTH_NAMES, start=1)}
@@ -25,8 +26,10 @@ _SUBJECT_END = (
     r"|REF(?:S|TELS?|\(S\))?[ \t]*:|(?:^|[ \t])REFS?[ \t]*\(?[A-Z]\)"
     r"|CLASSIFIED[ \t]+BY|\z)"
 )
-SUBJECT = r"(?ims)^[ \t]*S?UBJ(?:ECT)?(?:[ \t]*:[ \t]*(?:\n[ \t]*)?|[ \t]+)(.*?)[ \t]*" + _SUBJECT_END
-SUBJECT_INLINE = r"(?is)(?-u:\b)SUBJ(?:ECT)?[ \t]*:[ \t]*(.*?)[ \t]*" + _SUBJECT_END
+# The subject is what lies between a label and the first end after it.
+SUBJECT_LABEL = r"(?ims)^[ \t]*S?UBJ(?:ECT)?(?:[ \t]*:[ \t]*(?:\n[ \t]*)?|[ \t]+)"
+SUBJECT_INLINE_LABEL = r"(?is)(?-u:\b)SUBJ(?:ECT)?[ \t]*:[ \t]*"
+SUBJECT_END = r"[ \t]*" + _SUBJECT_END
 # The typists' variants of the TAGS label (``TAGS;``, ``TAS:``, ``TABS:``, ``TGS:``, ``AGS:``).
 _TAGS_LABEL = r"(?:TAGS?|TAGES|TAS|TABS|TGS|AGS)"
 # The TAGS label: at a line start (any case, colon optional), or inside a line with a colon or in
@@ -103,7 +106,10 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
     dtg = pl.col("header").str.extract_groups(DTG)
     signer = pl.col("body").str.replace(TRAILER, "").str.extract_groups(SIGNER).struct.field("signer")
     subject = (
-        pl.coalesce(pl.col("body").str.extract(SUBJECT, 1), pl.col("body").str.extract(SUBJECT_INLINE, 1))
+        pl.coalesce(
+            between(pl.col("body"), SUBJECT_LABEL, SUBJECT_END),
+            between(pl.col("body"), SUBJECT_INLINE_LABEL, SUBJECT_END),
+        )
         .str.replace_all(r"[ \t]*\\[ \t]*(?:\n|$)", " ")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()

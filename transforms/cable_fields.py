@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 from titlecase import titlecase
 
 from transforms.acronym_vocabulary import ACRONYMS
 from transforms.id_vocabulary import ID_FIXES, STATION_FIXES
+from transforms.spans import between
 
 # ``09SECTION01OF03SANJOSE525``: a section marker glued between the year and the station.
 _GLUED_SECTION = r"^(\d{2})[A-Z]{3,8}\d{1,2}OF\d{1,2}([A-Z])"
@@ -287,9 +289,13 @@ def _marked_section(body: pl.Expr, word: str) -> pl.Expr:
         r"(?:\n[ \t\-=‐]*(?:\n|$))*[ \t]*"
     )
     end = rf"[ \t]*(?-u:\b)END[ \t\n]+(?:OF[ \t]+)?{word}(?-u:\b)"
-    to_end = body.str.extract(heading + r"(.*?)" + end, 1)
-    to_blank = body.str.extract(heading + r"(.*?)(?:\n[ \t]*\n|\z)", 1)
-    from_first = body.str.extract(rf"(?is)(?:^|\n)[ \t]*1\.[ \t]*{_MARK}?(.*?)" + end, 1)
+    first = rf"(?is)(?:^|\n)[ \t]*1\.[ \t]*{_MARK}?"
+    # Only bodies that hold the word are searched (the others become null, which costs nothing).
+    body = pl.when(body.str.contains(rf"(?i){word}")).then(body)
+    ended = pl.when(body.str.contains(rf"(?i)END[ \t\n]+(?:OF[ \t]+)?{word}")).then(body)
+    to_end = between(ended, heading, end)
+    to_blank = between(body, heading, r"(?:\n[ \t]*\n|\z)")
+    from_first = between(ended, first, end)
     text = pl.coalesce(to_end, to_blank, from_first)
     text = (
         text.str.replace(rf"^[\s\-=‐]*{_NUMBER}?{_MARK}?(?i:{word}[ \t]*[.:]+[ \t]*)?{_MARK}?", "")
@@ -343,6 +349,12 @@ def _acronym_part(part: str, compound: bool = False) -> str | None:
 
 def _keep_acronym(word: str, **_: object) -> str | None:
     """titlecase callback: keep acronyms upper case, also inside ``DROC--VATICAN`` or ``EX-IM``."""
+    return _acronym_word(word)
+
+
+@lru_cache(maxsize=65536)
+def _acronym_word(word: str) -> str | None:
+    """``_keep_acronym`` of one word; the same words recur across subjects, so it is cached."""
     core = word.strip("\"'()[]:;,.?!“”‘’")
     pieces = re.split(r"(--|-|/)", core)
     done = [_acronym_part(p, compound=len(pieces) > 1) for p in pieces]

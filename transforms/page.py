@@ -174,7 +174,7 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         .when(released_at.is_null())
         .then(pl.lit("unreadable Released date"))
     )
-    return out.select(
+    out = out.select(
         "sha256",
         reference_id.alias("reference_id"),
         created_at.alias("created_at"),
@@ -183,15 +183,35 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("origin").str.strip_chars().alias("origin"),
         pl.col("h3").alias("viewer_title"),
         pl.col("media_urls").fill_null([]),
-        pl.col("body_html")
-        .str.extract_all(r"<a href=[^>]*/?tag/[^>]*>[^<]*</a>")
-        .list.eval(html_to_text(pl.element()).str.strip_chars())
-        .alias("tag_links"),
-        html_to_text(pl.col("header_html")).str.strip_chars().alias("header"),
-        html_to_text(pl.col("body_html")).alias("body"),
+        "header_html",
+        "body_html",
         reason.alias("reject_reason"),
-    ).with_columns(
-        pl.when(pl.col("reject_reason").is_null())
-        .then(cable_content().map_batches(content_sha256, return_dtype=pl.String))
-        .alias("content_sha256")
+    )
+    # Copies of a cable in several mirrors differ only around the two blocks: their text, tag
+    # links and content hash are computed once per distinct (meta cells, blocks) of the batch.
+    key = ["reference_id", "created_at", "released_at", "classification", "origin", "header_html", "body_html"]
+    texts = (
+        out.filter(pl.col("reject_reason").is_null())
+        .select(key)
+        .unique(maintain_order=True)
+        .with_columns(
+            pl.col("body_html")
+            .str.extract_all(r"<a href=[^>]*/?tag/[^>]*>[^<]*</a>")
+            .list.eval(html_to_text(pl.element()).str.strip_chars())
+            .alias("tag_links"),
+            html_to_text(pl.col("header_html")).str.strip_chars().alias("header"),
+            html_to_text(pl.col("body_html")).alias("body"),
+        )
+        .with_columns(cable_content().map_batches(content_sha256, return_dtype=pl.String).alias("content_sha256"))
+    )
+    return out.join(texts, on=key, how="left", nulls_equal=True, maintain_order="left").select(
+        "sha256",
+        *key[:5],
+        "viewer_title",
+        "media_urls",
+        "tag_links",
+        "header",
+        "body",
+        "reject_reason",
+        "content_sha256",
     )

@@ -39,6 +39,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.cable import two_digit_year
+from transforms.spans import between
 from transforms.vocabulary import ORIGIN_FIXES, STATIONS
 
 _BLOCK = "\x1e"  # splits a body into REF blocks
@@ -69,9 +70,9 @@ START = (
     r"(?:(?i:REF(?:S|TELS?|ERENCES?|\(S\))?)[ \t]*:|(?P<bare>REF(?:S|TELS?)?(?:[ \t]*\.[ \t]*|[ \t]+)))"
     r"|(?i:REF(?:S|TELS?|\(S\))?)[ \t]*:"
 )
-# Where a block surely ends.
-BLOCK_TEXT = (
-    r"(?s)^(.*?)(?:"
+# Where a block surely ends (from its start).
+BLOCK_END = (
+    r"(?:"
     r"(?i:classi\w{0,4}[ \t]+by(?-u:\b))"
     r"|\n[ \t¶]*\d{1,2}[ \t]*\.(?:[ \t(]|[A-Z])"
     r"|[ \t]\d{1,2}\.[ \t]*\((?:U|C|S|SBU|LOU|TS|S/NF|C/NF|S//NF|C//NF)\)"
@@ -91,7 +92,7 @@ CONTINUED = (
     r"\n(?:[ \t]*\n)+([ \t¶]*(?:-[ \t]*)?(?:[\(\[]?[A-Za-z][\.\):\]]|\(\d\)|\d"
     r"|[A-Z][A-Za-z'\-\.]*(?:[ \t]+[A-Z][A-Za-z'\-\.]*){0,3}[ \t]+\d))"
 )
-FIRST_PARAGRAPH = r"(?s)^(.*?)(?:\n[ \t]*\n|\z)"
+PARAGRAPH_END = r"(?:\n[ \t]*\n|\z)"
 
 # ---- items --------------------------------------------------------------------------------------
 REF_WORD = r"^(?:(?i:REF(?:S|TELS?|ERENCES?)?(?-u:\b)|REF\(S\))[ \t]*:?[ \t]*)+"
@@ -186,14 +187,16 @@ def _blocks(pages: pl.LazyFrame) -> pl.LazyFrame:
         .str.replace_all(HIDE_AFTER_LETTER, "${1}" + _HIDE + "${2}")
         .str.replace_all(START, _BLOCK + "${lead}${bare}")
     )
-    block = (
-        pl.col("block").str.extract(BLOCK_TEXT, 1).str.replace_all(CONTINUED, "\n${1}").str.extract(FIRST_PARAGRAPH, 1)
+    block = between(
+        between(pl.col("block"), r"\A", BLOCK_END).str.replace_all(CONTINUED, "\n${1}"), r"\A", PARAGRAPH_END
     )
     raw_block = pl.col("block").str.replace(r"^\(?[Aa][\.\)][ \t]*", "")
     prose = raw_block.str.starts_with("REF") & (
         raw_block.str.extract(r"^([^\n]*)", 1).str.contains(r"[a-z]")
         | raw_block.str.contains(r"^REF(?:S|TELS?)?[ \t]+[A-Z]\)[\.,]")
     )
+    # Bodies without a block are not worked on (null costs nothing).
+    body = pl.when(pl.col("body").str.contains(START)).then(body)
     return (
         pages.with_columns(body.str.split(_BLOCK).list.slice(1).alias("block"))
         .drop("body")
@@ -412,7 +415,7 @@ def reference(versions: pl.LazyFrame, release_ids: pl.LazyFrame | None = None) -
 
     Every REF block of the page is read; an item citing several cables gives one row per cited id
     (``part`` 1, 2, ...), so ``(sha256, position, part)`` is unique. ``release_ids``
-    (``reference_id`` of every cable of the full release) gives ``in_release``; null when it is
+    (``reference_id`` of every cable of the full release, each once) gives ``in_release``; null when it is
     not given or the item is not a cable.
     """
     pages = versions.select(
@@ -420,6 +423,8 @@ def reference(versions: pl.LazyFrame, release_ids: pl.LazyFrame | None = None) -
     ).unique("sha256", keep="first", maintain_order=True)
     order = pages.select("sha256", "_page")
     items = _items(_blocks(pages.drop("_page"))).with_columns(_normalised(pl.col("raw")).alias("_norm"))
+    # The items feed four branches of the plan below; reading them once halves the cost.
+    items = items.collect().lazy()
     cited = _cited(items)
     out = (
         items.join(cited, on=["sha256", "position"], how="left")
@@ -439,6 +444,5 @@ def reference(versions: pl.LazyFrame, release_ids: pl.LazyFrame | None = None) -
     if release_ids is None:
         return out.with_columns(pl.lit(None, pl.Boolean).alias("in_release"))
     known = release_ids.select(pl.col("reference_id").alias("referenced_id"), pl.lit(True).alias("in_release"))
-    known = known.unique("referenced_id")
     in_release = pl.when(pl.col("referenced_id").is_not_null()).then(pl.col("in_release").fill_null(False))
     return out.join(known, on="referenced_id", how="left", maintain_order="left").with_columns(in_release)
