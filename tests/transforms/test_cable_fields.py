@@ -6,8 +6,12 @@ from datetime import date
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from titlecase import titlecase
 
 from tests.transforms.helpers import versions
+from transforms import cable_fields
 from transforms.cable_fields import canonical_id
 
 
@@ -99,3 +103,17 @@ def test_signer_before_trailers():
         "Declassified/Released US Department of State EO Systematic\nReview 30 JUN 2006\n"
     )
     assert one(body)["signer"] == "STEIGMAN"
+
+
+_SUBJECT_WORDS = st.sampled_from(
+    ["THE", "the", "OF", "A", "a", "US", "U.S.", "NATO", "nato", "IN", "MTCR", "(MTCR):", "DUAL-USE", "US-EU",
+     "DROC--VATICAN", "EX-IM", "GOL'S", "D'IVOIRE", "MCDONALD", "Mr", "DR", "XXXXXXXXXXXX", "-", ":", "TO:", "AND",
+     "VS.", "CHAVEZ'S", "PNG'ING", "BRZ", "ST", "IRAN/SYRIA", "ON?", "Libya", "libya", "E.O.", "1.4", "'06", "ÉTAT",
+     "", "via", "V.", "QADHAFI", "SOCIO-ECONOMIC", "\"BROKERING", "STATES\""]
+)  # fmt: skip
+
+
+@settings(max_examples=400)
+@given(st.lists(_SUBJECT_WORDS, min_size=1, max_size=12).map(" ".join))
+def test_title_of_equals_titlecase_on_the_whole_subject(subject):
+    assert cable_fields.title_of(subject) == titlecase(subject, callback=cable_fields._keep_acronym)
