@@ -55,7 +55,9 @@ def parse_batch(pieces: list[Piece], out_dir: Path, batch: int) -> Path:
     raw = read_pieces(pieces, ["sha256", "content"])
     for name, frame in parsed_tables(raw, load_lookups()).items():
         write_parquet_atomic(
-            frame.with_columns(pl.lit(batch, pl.Int32).alias("batch")), out_dir / name / f"batch-{batch:05d}.parquet"
+            frame.with_columns(pl.lit(batch, pl.Int32).alias("batch")),
+            out_dir / name / f"batch-{batch:05d}.parquet",
+            compression="lz4",
         )
     return out_dir
 
