@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cables.settings import settings
-from cables.sqlquote import sql_identifier, sql_literal
+from cables.sqlquote import sql_identifier
 from flows.layout import TABLES
 
 # Prefect must not phone home (no network here) and its temporary server needs time to start.
@@ -124,22 +124,42 @@ def _jsonable(value):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json"]),
+    type=click.Choice(["table", "csv", "json", "parquet"]),
     default="table",
     show_default=True,
-    help="Output format.",
+    help="Output format (parquet needs --out).",
 )
 @click.option(
     "--max-rows", type=int, default=50, show_default=True, help="Rows shown in table format (all rows in csv/json)."
 )
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the result to this file instead of stdout (csv or parquet).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 @_warehouse_option
-def sql(query: str | None, query_file, fmt: str, max_rows: int, warehouse: Path | None) -> None:
-    """Run read-only SQL against the warehouse and print the result.
+def sql(
+    query: str | None,
+    query_file,
+    fmt: str,
+    max_rows: int,
+    out: Path | None,
+    overwrite: bool,
+    warehouse: Path | None,
+) -> None:
+    """Run one read-only SQL statement against the warehouse and print the result.
 
     CSV output is a header line and one line per row, nothing else on stdout; JSON is an array of
-    objects. Example: cables sql "select origin, count(*) n from cable group by 1 order by n desc"
+    objects. Only SELECT-like statements run (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN),
+    and the query cannot read files outside the warehouse. Example:
+    cables sql "select origin, count(*) n from cable group by 1 order by n desc"
     """
     import duckdb
+
+    from cables.exporting import ExportError, read_only_statement
 
     if query_file is not None:
         query = query_file.read()
@@ -147,6 +167,17 @@ def sql(query: str | None, query_file, fmt: str, max_rows: int, warehouse: Path 
         if sys.stdin.isatty():
             _fail("give a query, -f FILE, or a query on stdin")
         query = sys.stdin.read()
+    if fmt == "parquet" and out is None:
+        _fail("--format parquet writes a file: give --out FILE")
+    if out is not None:
+        if fmt not in ("csv", "parquet"):
+            _fail("--out writes csv or parquet: give --format csv or --format parquet")
+        _export(warehouse, query, fmt, out, overwrite=overwrite)
+        return
+    try:
+        read_only_statement(query)
+    except ExportError as exc:
+        _fail(str(exc))
     con = _open(warehouse)
     try:
         cursor = con.execute(query)
@@ -186,32 +217,188 @@ def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: in
     return "\n".join(lines)
 
 
+def _export(
+    warehouse: Path | None,
+    query: str,
+    fmt: str,
+    out: Path,
+    *,
+    overwrite: bool = False,
+    partition_by: list[str] | None = None,
+    excel: bool = False,
+    label: str = "the query",
+) -> None:
+    from cables.exporting import ExportError, export_query
+
+    cfg = settings()
+    con = _open(warehouse)
+    try:
+        rows = export_query(
+            con,
+            query,
+            fmt,
+            out,
+            overwrite=overwrite,
+            partition_by=partition_by,
+            excel=excel,
+            protected=(warehouse or cfg.warehouse),
+        )
+    except ExportError as exc:
+        _fail(str(exc))
+    finally:
+        con.close()
+    click.echo(f"wrote {rows:,} rows of {label} to {out}", err=True)
+
+
 @main.command()
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--query", "-q", default=None, help="Export the result of this read-only SQL query instead of NAME.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), required=True, help="File format.")
 @click.option(
-    "--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write."
+    "--out",
+    "-o",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="File to write (a folder with --partition-by).",
+)
+@click.option(
+    "--partition-by",
+    "partition_by",
+    multiple=True,
+    help="Write a folder of hive-style partitions by this column (repeat for several).",
+)
+@click.option("--excel", is_flag=True, help="CSV for spreadsheets: start the file with a UTF-8 byte order mark.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@_warehouse_option
+def export(
+    name: str | None,
+    query: str | None,
+    fmt: str,
+    out: Path,
+    partition_by: tuple[str, ...],
+    excel: bool,
+    overwrite: bool,
+    warehouse: Path | None,
+) -> None:
+    """Write a table or view NAME, or a --query result, to CSV or Parquet.
+
+    NAME must be a table or view of the warehouse (see `cables info`). CSV is UTF-8 with every
+    text quoted (multi-line text stays in one cell), lists joined with "; ", and text cells that
+    start with = + - @ (which a spreadsheet would run as a formula) prefixed with a quote.
+    """
+    if (name is None) == (query is None):
+        _fail("give a table or view NAME, or --query SQL (not both)")
+    if name is not None:
+        con = _open(warehouse)
+        try:
+            known = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+        finally:
+            con.close()
+        if name not in known:
+            _fail(f"no table or view named {name!r}; known: {', '.join(sorted(known))}")
+        query = f"select * from {sql_identifier(name)}"
+    _export(
+        warehouse,
+        query,
+        fmt,
+        out,
+        overwrite=overwrite,
+        partition_by=list(partition_by) or None,
+        excel=excel,
+        label=name or "the query",
+    )
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Hits shown at most.")
+@click.option(
+    "--in",
+    "kind",
+    type=click.Choice(["all", "paragraph", "subject"]),
+    default="all",
+    show_default=True,
+    help="Search paragraphs, subjects, or both.",
+)
+@click.option("--all-words", is_flag=True, help="Only hits holding every word of QUERY (default: any word).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@_warehouse_option
+def search(query: str, limit: int, kind: str, all_words: bool, fmt: str, warehouse: Path | None) -> None:
+    """Full-text search over cable subjects and paragraphs, best match first (BM25).
+
+    Case, accents and word endings do not matter ("assurance" finds "ASSURANCES"); stopwords are
+    ignored. Exits 0 with a message when nothing matches.
+    """
+    from dataclasses import asdict
+
+    from cables.search import SearchError, format_hits
+    from cables.search import search as run_search
+
+    con = _open(warehouse)
+    try:
+        hits = run_search(con, query, limit=limit, kind=kind, all_terms=all_words)
+    except (ValueError, SearchError) as exc:
+        _fail(str(exc))
+    finally:
+        con.close()
+    if fmt == "json":
+        json.dump([asdict(h) for h in hits], sys.stdout, default=str)
+        sys.stdout.write("\n")
+    elif hits:
+        click.echo(format_hits(hits))
+    else:
+        click.echo(f"no match for {query!r}")
+
+
+@main.command()
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="HTML file to write.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 @_warehouse_option
-def export(name: str, fmt: str, out: Path, overwrite: bool, warehouse: Path | None) -> None:
-    """Write a table or view NAME of the warehouse to a CSV or Parquet file."""
+def report(out: Path, overwrite: bool, warehouse: Path | None) -> None:
+    """Write a self-contained HTML report with charts: volume over time, classification mix,
+    tag pairs, most cited cables. It needs no network to open."""
+    from cables.report import write_report
+
     if out.exists() and not overwrite:
         _fail(f"{out} exists (use --overwrite to replace it)")
     con = _open(warehouse)
     try:
-        known = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
-        if name not in known:
-            _fail(f"no table or view named {name!r}; known: {', '.join(sorted(known))}")
-        options = "format csv, header true" if fmt == "csv" else "format parquet, compression zstd"
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        con.execute(f"copy (select * from {sql_identifier(name)}) to {sql_literal(str(tmp))} ({options})")
-        tmp.replace(out)
-        count = con.execute(f"select count(*) from {sql_identifier(name)}").fetchone()[0]
+        write_report(con, out)
     finally:
         con.close()
-    click.echo(f"wrote {count:,} rows of {name} to {out}", err=True)
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@_warehouse_option
+def schema(warehouse: Path | None) -> None:
+    """Print every table and view with its grain and documented columns, as Markdown.
+
+    docs/schema.md is this output for the bundled sample's warehouse.
+    """
+    from cables.schema_doc import schema_markdown
+
+    con = _open(warehouse)
+    try:
+        click.echo(schema_markdown(con), nl=False)
+    finally:
+        con.close()
 
 
 @main.command()

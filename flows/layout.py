@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 # Bump when a published table changes shape: tables are then re-parsed from the landed pages.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Bump when ``raw_page`` changes shape: older landings then need a full rebuild from sources.
 LANDING_VERSION = 1
 
@@ -28,6 +28,7 @@ TABLES = (
     "reference",
     "paragraph",
     "cable_version",
+    "cable_change",
     "page_version",
     "media_link",
     "reject",

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 from flows.layout import TABLES, BuildError, Warehouse, write_parquet_atomic
 from flows.lookups import load_lookups
 from transforms.cable import cable, current_version, distinct_versions
+from transforms.cable_change import cable_change
 from transforms.parse import CHILD_TABLES, parsed_tables
 from transforms.reject import reject
 
@@ -85,6 +86,11 @@ def publish_tables(warehouse: Warehouse, parsed_dir: Path, out_dir: Path) -> dic
     frames: dict[str, pl.LazyFrame] = {
         "page_version": page_version.lazy(),
         "cable_version": distinct_versions(page_version.lazy()),
+        "cable_change": cable_change(
+            distinct_versions(page_version.lazy())
+            .select("reference_id", "content_sha256", "version_rank", "build_stamp")
+            .join(versions.drop("reference_id", "build_stamp", strict=False), on="content_sha256")
+        ),
         "cable": cable(versions, page_version.lazy()),
         "reject": reject(landed, pages),
         # Article links are facts about the cable, whichever build printed them.

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
 from pathlib import Path
 
 import duckdb
+import yaml
 
-from cables.sqlquote import sql_literal
+from cables.search import SearchError, load_fts
+from cables.sqlquote import sql_identifier, sql_literal
 from flows.layout import LANDING_TABLE, SCHEMA_VERSION, TABLES, Warehouse, utc_now
+from flows.lookups import REFERENCE_DIR
+from flows.search_index import build_search_index
 
-TABLE_COMMENTS = {
-    "raw_page": "one row per landed page: source, hash, fetch time and the unchanged content",
-    "cable": "one row per cable: the fields of its current version",
-    "recipient": "one row per addressee (TO and INFO) or XMT exclusion per cable",
-    "tag": "one row per canonical tag per printed tag per cable, in page order",
-    "reference": "one row per item of the REF block per cable",
-    "paragraph": "one row per body paragraph per cable",
-    "cable_version": "one row per distinct version (cable content) of each cable, the current one first",
-    "page_version": "one row per landed cable page: current version, duplicate or older version",
-    "media_link": "one row per news article that cites a cable (the viewer's Appears in these articles links)",
-    "reject": "one row per landed page that did not become a cable, with the reason",
-}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+TABLE_DOCS = "tables.yml"
+# Reference data shipped in data/reference/, served as views beside the tables:
+# view -> (file, columns as name -> DuckDB type, header row present). Described in tables.yml.
+REFERENCE_VIEWS = {
+    "release_cable": ("cable2month.csv.gz", {"reference_id": "VARCHAR", "month": "TINYINT"}, False),
+    "routing_name": ("route2name.csv", {"routing_indicator": "VARCHAR", "name": "VARCHAR"}, False),
+    "origin_group": ("origin_group.csv", {"station": "VARCHAR", "country": "VARCHAR", "region": "VARCHAR"}, True),
+}
+_COLUMN_DOC = re.compile(r"^--\s*([a-z_][a-z0-9_]*)\s*:\s*(.+?)\s*$")
 
 
 class ServeError(RuntimeError):
@@ -45,6 +48,34 @@ def sql_views(sql_dir: Path) -> list[tuple[str, str, str]]:
     return views
 
 
+def view_docs(sql_dir: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    """Description and column descriptions of every table and view: ``tables.yml`` and the
+    header comments of each ``.sql`` file (its grain line, then ``-- column: description`` lines)."""
+    docs = {
+        name: (entry.get("description", ""), dict(entry.get("columns") or {}))
+        for name, entry in (yaml.safe_load((sql_dir / TABLE_DOCS).read_text()) or {}).items()
+    }
+    for name, grain, query in sql_views(sql_dir):
+        columns = {}
+        for line in query.splitlines()[1:]:
+            if not line.startswith("--"):
+                break
+            match = _COLUMN_DOC.match(line)
+            if match:
+                columns[match.group(1)] = match.group(2)
+        docs[name] = (grain, columns)
+    return docs
+
+
+def _document(con: duckdb.DuckDBPyConnection, name: str, docs: dict[str, tuple[str, dict[str, str]]]) -> None:
+    description, columns = docs.get(name, ("", {}))
+    con.execute(f"comment on view {name} is {sql_literal(description)}")
+    present = {row[0] for row in con.execute(f"describe {name}").fetchall()}
+    for column, text in columns.items():
+        if column in present:
+            con.execute(f"comment on column {name}.{sql_identifier(column)} is {sql_literal(text)}")
+
+
 def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     """Write ``cables.duckdb``: a view per table (absolute Parquet paths) and per ``.sql`` file.
 
@@ -57,7 +88,15 @@ def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
             con.execute(
                 f"create view {table} as select * from read_parquet({sql_literal(warehouse.table_glob(table))})"
             )
-            con.execute(f"comment on view {table} is {sql_literal(TABLE_COMMENTS[table])}")
+        for name, (file, columns, header) in REFERENCE_VIEWS.items():
+            path = REFERENCE_DIR / file
+            if not path.exists():
+                continue
+            types = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in columns.items()) + "}"
+            con.execute(
+                f"create view {name} as select * from read_csv({sql_literal(str(path))}, "
+                f"header = {str(header).lower()}, columns = {types})"
+            )
         pending = sql_views(sql_dir)
         # Views may build on each other: create in passes until none is left or none succeeds.
         while pending:
@@ -65,13 +104,16 @@ def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
             for name, grain, query in pending:
                 try:
                     con.execute(f"create view {name} as {query}")
-                    con.execute(f"comment on view {name} is {sql_literal(grain)}")
                 except duckdb.CatalogException:
                     failed.append((name, grain, query))
             if len(failed) == len(pending):
                 name, _, query = failed[0]
                 con.execute(f"create view {name} as {query}")  # raises the real error
             pending = failed
+        docs = view_docs(sql_dir)
+        for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall():
+            _document(con, name, docs)
+        build_search_index(con)
         con.execute(
             "create table _warehouse as select ? as schema_version, ? as root, ? as built_at",
             [SCHEMA_VERSION, str(warehouse.root), utc_now()],
@@ -105,4 +147,23 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path) -> duckdb.DuckDBPyCon
         con.close()
         build_database(warehouse, sql_dir)
         con = duckdb.connect(str(warehouse.database), read_only=True)
+    return sandboxed(con, warehouse)
+
+
+def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    """The connection, unable from now on to touch files outside the warehouse and the reference data.
+
+    Reading is allowed under the warehouse folder and ``data/reference/``; any other path, an
+    ``ATTACH``, ``INSTALL`` or ``LOAD`` fails with a permission error, and the settings are
+    locked so a query cannot lift them. (Writing files under the warehouse is stopped earlier:
+    ``cables sql`` and ``cables export`` run read-only statements only.)
+    """
+    # For `cables search`: no extension can be loaded once the sandbox is on. Without the
+    # package, search says what to install and everything else works.
+    with contextlib.suppress(SearchError):
+        load_fts(con)
+    folders = [str(warehouse.root.resolve()) + os.sep, str(REFERENCE_DIR.resolve()) + os.sep]
+    con.execute(f"set allowed_directories = [{', '.join(sql_literal(f) for f in folders)}]")
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
     return con

@@ -53,3 +53,34 @@ def test_readme_quick_start_is_two_commands():
     assert "\nrun:" in makefile and "\ntest:" in makefile
     ci = (PROJECT_ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_schema_doc_is_the_catalog_of_the_sample_warehouse(sample_warehouse):
+    result = CliRunner().invoke(main, ["schema", "-w", str(sample_warehouse)])
+    assert result.exit_code == 0, result.output
+    written = (PROJECT_ROOT / "docs" / "schema.md").read_text()
+    assert written == result.output, "docs/schema.md is stale: cables schema -w <sample warehouse> > docs/schema.md"
+
+
+def test_every_column_of_every_view_is_described_and_every_description_is_a_column(sample_warehouse):
+    import duckdb
+
+    from cables.settings import SQL_DIR
+    from flows.serve import view_docs
+
+    with duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True) as con:
+        views = {v for (v,) in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+        columns: dict[str, dict[str, str | None]] = {}
+        for view, column, comment in con.execute(
+            "select table_name, column_name, comment from duckdb_columns() where not internal"
+        ).fetchall():
+            if view in views:
+                columns.setdefault(view, {})[column] = comment
+        view_comments = dict(con.execute("select view_name, comment from duckdb_views() where not internal").fetchall())
+    undocumented = sorted(f"{v}.{c}" for v, cols in columns.items() for c, text in cols.items() if not text)
+    assert not undocumented, f"columns without a description: {undocumented}"
+    assert not [v for v in views if not view_comments[v]], "views without a grain/description"
+    stale = sorted(
+        f"{v}.{c}" for v, (_, cols) in view_docs(SQL_DIR).items() if v in columns for c in cols if c not in columns[v]
+    )
+    assert not stale, f"descriptions of columns that do not exist: {stale}"

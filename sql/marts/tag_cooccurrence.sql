@@ -1,4 +1,13 @@
 -- one row per pair of canonical tags found together on at least one cable (tag_a < tag_b)
+-- tag_a: the first canonical tag of the pair (tag.canonical_tag), alphabetically before tag_b
+-- tag_b: the second canonical tag of the pair
+-- cables: cables carrying both tags; every pair is kept, add `where cables >= 5` (or another minimum) to rank by lift or jaccard without one-off pairs
+-- tag_a_cables: cables carrying tag_a
+-- tag_b_cables: cables carrying tag_b
+-- support: share of all cables in the warehouse that carry both tags (cables / all cables)
+-- lift: how much more often the tags travel together than if they were independent (cables * all cables / (tag_a_cables * tag_b_cables)); above 1 means together more often than chance
+-- jaccard: cables with both tags over cables with either tag (cables / (tag_a_cables + tag_b_cables - cables))
+
 with
 
 cable_tags as (

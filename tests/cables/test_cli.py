@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import polars as pl
@@ -68,10 +69,41 @@ def test_sql_from_file_and_stdin(sample_warehouse, tmp_path):
     assert by_file.stdout == by_stdin.stdout == "n\n32\n"
 
 
-def test_sql_is_read_only(sample_warehouse):
-    out = run("sql", "-w", str(sample_warehouse), "create table hack as select 1")
-    assert out.returncode == 1
-    assert out.stderr.startswith("cables: SQL error:") and "Traceback" not in out.stderr
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("create table hack as select 1", "CREATE statement"),
+        ("copy (select 1) to 'inside.csv'", "use `cables export`"),
+        ("select 1; select 2", "exactly one SQL statement"),
+        ("set enable_external_access = true", "SET statement"),
+    ],
+)
+def test_sql_runs_read_only_statements_only(sample_warehouse, query, message):
+    out = run("sql", "-w", str(sample_warehouse), query)
+    assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
+    assert not (sample_warehouse / "inside.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "select * from read_csv('/etc/passwd')",
+        "select * from read_text('{outside}')",
+        "select * from read_parquet('{warehouse}/../*/cable/*.parquet')",
+        "attach '{outside}' as other",
+    ],
+)
+def test_sql_cannot_read_outside_the_warehouse(sample_warehouse, tmp_path, query):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    out = run("sql", "-w", str(sample_warehouse), query.format(outside=outside, warehouse=sample_warehouse))
+    assert out.returncode == 1 and "secret" not in out.stdout and "Traceback" not in out.stderr
+
+
+def test_sql_reads_the_warehouse_and_the_reference_data(sample_warehouse):
+    out = run("sql", "-w", str(sample_warehouse), "--format", "json", "select count(*) n from release_cable")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [{"n": 251287}]
 
 
 def test_bad_sql_and_missing_warehouse_are_one_line_errors(sample_warehouse, tmp_path):
@@ -121,6 +153,87 @@ def test_export_refuses_unknown_names(sample_warehouse, tmp_path):
     assert not (tmp_path / "x.csv").exists()
 
 
+def test_export_query_partitioned(sample_warehouse, tmp_path):
+    out = tmp_path / "by_origin"
+    query = "select c.reference_id, c.origin, c.classification from cable c"
+    result = CliRunner().invoke(
+        main,
+        ["export", "-w", str(sample_warehouse), "--query", query, "--format", "parquet", "--out", str(out),
+         "--partition-by", "classification"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # Folder names are URL-encoded: ``SECRET//NOFORN`` is ``classification=SECRET%2F%2FNOFORN``.
+    parts = sorted(unquote(p.name) for p in out.iterdir())
+    with duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True) as con:
+        levels = [r[0] for r in con.execute("select distinct classification from cable order by 1").fetchall()]
+        total = con.execute("select count(*) from cable").fetchone()[0]
+    assert parts == sorted(f"classification={level}" for level in levels)
+    back = pl.read_parquet(out / "**/*.parquet", hive_partitioning=True)
+    assert back.height == total and set(back["classification"]) == set(levels)
+    again = CliRunner().invoke(
+        main, ["export", "-w", str(sample_warehouse), "--query", query, "--format", "csv", "--out", str(out)]
+    )
+    assert again.exit_code == 1 and "--overwrite" in again.stderr
+
+
+def test_export_csv_opens_safely_in_a_spreadsheet(sample_warehouse, tmp_path):
+    out = tmp_path / "x.csv"
+    query = (
+        "select '=HYPERLINK(\"http://x\")' as formula, '+1' as plus, '-2' as minus, '@SUM(A1)' as at, "
+        "'two\nlines' as text, ['PGOV', 'PREL'] as tags, 42 as n"
+    )
+    result = CliRunner().invoke(
+        main, ["export", "-w", str(sample_warehouse), "-q", query, "--format", "csv", "--excel", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    row = next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert row == {
+        "formula": '\'=HYPERLINK("http://x")',
+        "plus": "'+1",
+        "minus": "'-2",
+        "at": "'@SUM(A1)",
+        "text": "two\nlines",
+        "tags": "PGOV; PREL",
+        "n": "42",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-q", "copy (select 1) to 'x.csv'"], "use `cables export`"),
+        (["-q", "select 1", "cable"], "not both"),
+        ([], "give a table or view NAME"),
+        (["-q", "select 1 as a", "--partition-by", "b"], "no column b"),
+    ],
+)
+def test_export_errors_are_one_line(sample_warehouse, tmp_path, args, message):
+    result = CliRunner().invoke(
+        main, ["export", "-w", str(sample_warehouse), "--format", "parquet", "--out", str(tmp_path / "o"), *args]
+    )
+    assert result.exit_code == 1 and message in result.stderr and not (tmp_path / "o").exists()
+
+
+def test_export_never_writes_into_the_warehouse(sample_warehouse):
+    target = sample_warehouse / "cable" / "part-00000.parquet"
+    before = target.read_bytes()
+    result = CliRunner().invoke(
+        main, ["export", "tag", "-w", str(sample_warehouse), "--format", "parquet", "--out", str(target), "--overwrite"]
+    )
+    assert result.exit_code == 1 and "inside the warehouse" in result.stderr
+    assert target.read_bytes() == before
+
+
+def test_sql_writes_parquet_with_out(sample_warehouse, tmp_path):
+    out = tmp_path / "o.parquet"
+    result = run("sql", "-w", str(sample_warehouse), "--format", "parquet", "--out", str(out), "select 1 as a")
+    assert result.returncode == 0, result.stderr
+    assert pl.read_parquet(out)["a"].to_list() == [1]
+    assert run("sql", "-w", str(sample_warehouse), "--format", "parquet", "select 1").returncode == 1
+
+
 def test_info_and_check(sample_warehouse):
     runner = CliRunner()
     info = runner.invoke(main, ["info", "-w", str(sample_warehouse)])
@@ -143,3 +256,26 @@ def test_build_with_nothing_to_publish_exits_one(prefect_harness, tmp_path):
     result = CliRunner().invoke(main, ["build", "--source", str(tmp_path / "empty"), "-w", str(tmp_path / "wh")])
     assert result.exit_code == 1
     assert result.stderr.startswith("cables: no pages found") and result.stderr.count("\n") == 1
+
+
+def test_the_standalone_duckdb_cli_reads_the_warehouse(sample_warehouse, tmp_path):
+    # The pinned duckdb-cli package installs `duckdb` beside this Python.
+    binary = Path(sys.executable).parent / "duckdb"
+    assert binary.exists(), "duckdb-cli is a dependency: its `duckdb` command should be installed"
+    out = subprocess.run(
+        [
+            str(binary),
+            "-readonly",
+            "-csv",
+            str(sample_warehouse / "cables.duckdb"),
+            "-c",
+            "select count(*) n from cable",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,  # the views hold absolute paths: any working directory will do
+    )
+    assert out.returncode == 0, out.stderr
+    with duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True) as con:
+        assert out.stdout.split() == ["n", str(con.execute("select count(*) from cable").fetchone()[0])]

@@ -114,3 +114,20 @@ def test_a_stray_angle_bracket_in_the_text_is_kept():
         0
     ]
     assert out == "A. 2009 MADRID 59 <B. STATE 12 link 3 > 2"
+
+
+def test_media_links_that_are_no_urls_are_left_out():
+    from transforms.media_link import media_link
+
+    parsed = pl.DataFrame(
+        {
+            "sha256": ["p"],
+            "reference_id": ["05TELAVIV1593"],
+            "reject_reason": [None],
+            "media_urls": [["http://Yedioth", "http://in", "http://http://www.spiegel.de/a.html", "elpais.com/x"]],
+        },
+        schema_overrides={"reject_reason": pl.String},
+    )
+    out = media_link(parsed.lazy()).collect()
+    assert out["url"].to_list() == ["http://www.spiegel.de/a.html", "http://elpais.com/x"]
+    assert out["host"].to_list() == ["www.spiegel.de", "elpais.com"]

@@ -1,0 +1,177 @@
+"""Exports: a query's result streamed to CSV or Parquet, one file or a folder of partitions.
+
+The DuckDB connection stays sandboxed (it cannot write files): rows come out as Arrow record
+batches and PyArrow writes them, batch by batch, so memory stays bounded by a batch.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+FORMATS = ("csv", "parquet")
+BATCH_ROWS = 50_000
+# A cell a spreadsheet would run as a formula: OWASP's list of leading characters.
+FORMULA_START = r"^[=+\-@\t\r]"
+_READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+class ExportError(RuntimeError):
+    """The export cannot be done; the message says why."""
+
+
+def read_only_statement(query: str) -> str:
+    """The query if it is one read-only statement (SELECT, DESCRIBE, SHOW, EXPLAIN...); else ExportError."""
+    try:
+        statements = duckdb.extract_statements(query)
+    except duckdb.Error as exc:
+        raise ExportError(f"SQL error: {str(exc).splitlines()[0]}") from exc
+    if len(statements) != 1:
+        raise ExportError(f"give exactly one SQL statement ({len(statements)} given)")
+    kind = statements[0].type
+    if kind not in _READ_ONLY_STATEMENTS:
+        name = str(kind).rsplit(".", 1)[-1]
+        raise ExportError(
+            f"only read-only queries run here (SELECT, DESCRIBE, SHOW, EXPLAIN); this is a {name} statement"
+            + (": use `cables export` to write files" if name in ("COPY", "EXPORT") else "")
+        )
+    return query
+
+
+def csv_safe(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A batch a spreadsheet opens safely: lists joined with ``; ``, formula-like text neutralised.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+    ``'``, so a spreadsheet shows it as text instead of running it.
+    """
+    columns = []
+    for column in batch.columns:
+        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            column = pc.binary_join(column.cast(pa.list_(pa.string())), "; ")
+        if pa.types.is_struct(column.type) or pa.types.is_map(column.type):
+            column = pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
+            column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _batches(reader: pa.RecordBatchReader, fmt: str) -> Iterator[pa.RecordBatch]:
+    for batch in reader:
+        yield csv_safe(batch) if fmt == "csv" else batch
+
+
+def _csv_schema(schema: pa.Schema) -> pa.Schema:
+    fields = []
+    for f in schema:
+        nested = pa.types.is_list(f.type) or pa.types.is_large_list(f.type) or pa.types.is_struct(f.type)
+        fields.append(pa.field(f.name, pa.string()) if nested or pa.types.is_map(f.type) else f)
+    return pa.schema(fields)
+
+
+def export_query(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    fmt: str,
+    out: Path,
+    *,
+    overwrite: bool = False,
+    partition_by: list[str] | None = None,
+    excel: bool = False,
+    protected: Path | None = None,
+) -> int:
+    """Write the rows of ``query`` to ``out``; returns the number of rows written.
+
+    Written to a temporary name beside ``out`` and renamed into place, so ``out`` is never half
+    written. With ``partition_by``, ``out`` is a folder of hive-style partitions
+    (``origin=Embassy Tripoli/part-0.parquet``). ``excel`` starts a CSV file with a UTF-8 byte
+    order mark. ``protected`` (the warehouse folder) is never written into or replaced.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    out = out.expanduser().absolute()
+    if protected is not None:
+        root = protected.expanduser().absolute()
+        if out == root or root in out.parents or out in root.parents:
+            raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
+    if out.exists() and not overwrite:
+        raise ExportError(f"{out} exists (use --overwrite to replace it)")
+    if partition_by and excel:
+        raise ExportError("--excel applies to a single CSV file, not to partitions")
+    try:
+        reader = con.execute(read_only_statement(query)).to_arrow_reader(BATCH_ROWS)
+    except duckdb.Error as exc:
+        raise ExportError(f"SQL error: {str(exc).splitlines()[0]}") from exc
+    # An open reader keeps the query (and the database) busy: always close it.
+    with reader:
+        return _write(reader, fmt, out, partition_by=partition_by, excel=excel)
+
+
+def _write(reader: pa.RecordBatchReader, fmt: str, out: Path, *, partition_by: list[str] | None, excel: bool) -> int:
+    schema = _csv_schema(reader.schema) if fmt == "csv" else reader.schema
+    missing = [c for c in partition_by or [] if c not in schema.names]
+    if missing:
+        raise ExportError(f"no column {', '.join(missing)} in the result; columns: {', '.join(schema.names)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+    rows = 0
+
+    def counted() -> Iterator[pa.RecordBatch]:
+        nonlocal rows
+        for batch in _batches(reader, fmt):
+            rows += batch.num_rows
+            yield batch
+
+    try:
+        if partition_by:
+            ds.write_dataset(
+                pa.RecordBatchReader.from_batches(schema, counted()),
+                tmp,
+                format=fmt,
+                partitioning=ds.partitioning(pa.schema([schema.field(c) for c in partition_by]), flavor="hive"),
+                basename_template="part-{i}." + fmt,
+                existing_data_behavior="error",
+            )
+        elif fmt == "parquet":
+            with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+                for batch in counted():
+                    writer.write_batch(batch)
+        else:
+            with open(tmp, "wb") as handle:
+                if excel:
+                    handle.write("\ufeff".encode())
+                with pa_csv.CSVWriter(handle, schema) as writer:
+                    for batch in counted():
+                        writer.write_batch(batch)
+        _replace(tmp, out)
+    finally:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
+            tmp.unlink()
+    return rows
+
+
+def _replace(new: Path, out: Path) -> None:
+    """Put ``new`` at ``out``; an existing file or folder there is removed only once ``new`` is in place."""
+    if not out.exists() and not out.is_symlink():
+        os.replace(new, out)
+        return
+    old = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.old")
+    os.replace(out, old)
+    os.replace(new, out)
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old)
+    else:
+        old.unlink()
