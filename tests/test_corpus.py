@@ -283,3 +283,22 @@ def test_second_build_of_the_corpus_changes_nothing(corpus_build, corpus_warehou
             f"{name}: keys differ; lost {sorted(before[name][1] - after[name][1])[:SHOW]}, "
             f"new {sorted(after[name][1] - before[name][1])[:SHOW]}"
         )
+
+
+def test_every_view_answers_and_every_data_test_passes_over_the_corpus(corpus_warehouse):
+    from cables.checks import declared_checks, failed_checks
+    from cables.settings import SQL_DIR
+    from flows.layout import Warehouse
+    from flows.serve import connect_read_only, sql_views
+
+    con = connect_read_only(Warehouse.at(corpus_warehouse), SQL_DIR)
+    try:
+        empty = [
+            name for name, _, _ in sql_views(SQL_DIR) if not con.execute(f"select 1 from {name} limit 1").fetchall()
+        ]
+        assert not empty, f"views with no row over the corpus: {empty}"
+        checks = declared_checks(SQL_DIR / "schema.yml")
+        failures = failed_checks(con, checks)
+    finally:
+        con.close()
+    assert len(checks) > 300 and not failures, [(f.name, n) for f, n in failures]
