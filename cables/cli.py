@@ -59,9 +59,10 @@ def main() -> None:
 @click.option(
     "--source",
     "-s",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="Folder of saved cable pages, searched recursively (default: the bundled sample).",
+    help="Folder of saved cable pages (searched recursively) or an archive of them: .tar, .tar.gz, "
+    ".tar.xz, .tar.bz2, .tar.zst, .zip, .7z (default: the bundled sample).",
 )
 @_warehouse_option
 @click.option("--full-rebuild", is_flag=True, help="Start from an empty warehouse instead of adding to it.")

@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from cables.settings import settings
-from flows.landing import land_folder
+from flows.landing import land_source
 from flows.layout import LANDING_VERSION, SCHEMA_VERSION, BuildError, Warehouse, new_run_id, utc_now
 from flows.publish import parse_batch, plan_batches, publish_tables
 from flows.serve import build_database
@@ -15,8 +15,8 @@ from flows.serve import build_database
 
 @task(name="land-pages")
 def land_pages(source: str, warehouse: str, run_id: str, chunk_pages: int) -> dict:
-    """Land new and changed files of the source folder; returns the landing report."""
-    return land_folder(Path(source), Warehouse.at(warehouse), run_id, chunk_pages).as_dict()
+    """Land new and changed pages of the source (folder or archive); returns the landing report."""
+    return land_source(Path(source), Warehouse.at(warehouse), run_id, chunk_pages).as_dict()
 
 
 @task(name="parse-pages")
