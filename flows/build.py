@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import platform
+import time
+from importlib import metadata
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 
 from cables.settings import settings
 from flows.landing import land_source
@@ -72,6 +76,16 @@ def build_warehouse(
     wh = Warehouse.at(warehouse or cfg.warehouse)
     logger = get_run_logger()
     run_id = new_run_id()
+    started_at = utc_now()
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = round(now - clock, 3)
+        clock = now
+
     with wh.lock():
         _check_landing(wh, full_rebuild)
         previous = wh.manifest()
@@ -80,6 +94,7 @@ def build_warehouse(
         try:
             landing = land_pages(str(source_path), str(wh.root), run_id, cfg.landing_chunk_pages)
             logger.info("landing: %s", landing)
+            lap("land")
             files = wh.landed_files()
             if not files:
                 raise BuildError(f"no pages found in {source_path} and none landed before")
@@ -93,8 +108,11 @@ def build_warehouse(
                 futures.append(parse_pages.submit(pieces, str(staging / "parsed"), i))
             for future in futures:
                 future.result()
+            lap("parse")
             counts = publish(str(wh.root), str(staging / "parsed"), str(staging / "tables"), run_id)
+            lap("publish")
             database = build_views(str(wh.root), str(cfg.sql_dir))
+            lap("views")
         except BaseException:
             if full_rebuild:
                 wh.restore(run_id)
@@ -112,5 +130,59 @@ def build_warehouse(
             "rows": counts,
         }
         wh.write_manifest(manifest)
+        run = run_record(manifest, landing, seconds, started_at, str(source_path))
+        wh.write_run(run)
     logger.info("published %s: %s", wh.root, counts)
+    publish_run_artifact(run)
     return {"warehouse": str(wh.root), "database": database, "landing": landing, **manifest}
+
+
+def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started_at, source: str) -> dict:
+    """What a run read, what it published, how long each stage took, and with what code."""
+    pages = manifest["rows"]["raw_page"]
+    return {
+        **manifest,
+        "started_at": started_at.isoformat(),
+        "source": source,
+        "landing": landing,
+        "seconds": seconds,
+        "pages_per_s": {stage: round(pages / s, 1) if s else None for stage, s in seconds.items()},
+        "reconciliation": {
+            "pages": pages,
+            "cables": manifest["rows"]["cable"],
+            "other_versions": manifest["rows"]["page_version"] - manifest["rows"]["cable"],
+            "rejects": manifest["rows"]["reject"],
+        },
+        "code": {"cables_warehouse": _version(), "python": platform.python_version()},
+    }
+
+
+def _version() -> str:
+    try:
+        return metadata.version("cables-warehouse")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def publish_run_artifact(run: dict) -> None:
+    """A markdown artifact on the flow run: what was read, rows per table, timings, reconciliation."""
+    landing, rec = run["landing"], run["reconciliation"]
+    lines = [
+        f"# Warehouse build {run['run_id']}",
+        "",
+        f"Source `{landing['source']}`: {landing['files_seen']:,} files seen, {landing['landed_new']:,} new, "
+        f"{landing['landed_changed']:,} changed, {landing['unchanged']:,} unchanged, "
+        f"{landing.get('too_large', 0):,} too large.",
+        "",
+        f"Pages {rec['pages']:,} = {rec['cables']:,} cables + {rec['other_versions']:,} other versions "
+        f"+ {rec['rejects']:,} rejects.",
+        "",
+        "| stage | seconds | pages/s |",
+        "|---|---:|---:|",
+        *[f"| {stage} | {s:.2f} | {run['pages_per_s'][stage] or ''} |" for stage, s in run["seconds"].items()],
+        "",
+        "| table | rows |",
+        "|---|---:|",
+        *[f"| {name} | {n:,} |" for name, n in run["rows"].items()],
+    ]
+    create_markdown_artifact("\n".join(lines), key="warehouse-build", description="cables warehouse build")

@@ -97,6 +97,20 @@ class Warehouse:
         tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         os.replace(tmp, self.manifest_path)
 
+    @property
+    def runs_dir(self) -> Path:
+        """``runs/``: one JSON manifest per build run, kept (provenance outlives Prefect's history)."""
+        return self.root / "runs"
+
+    def write_run(self, run: dict) -> Path:
+        """Write ``runs/<run_id>.json`` atomically; returns its path."""
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        path = self.runs_dir / f"{run['run_id']}.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(run, indent=2, default=str) + "\n")
+        os.replace(tmp, path)
+        return path
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the warehouse's build lock; a second build fails at once with a clear message."""

@@ -223,3 +223,19 @@ def test_a_build_from_an_archive_gives_the_tables_of_its_folder(
         if name in ("page_version", "reject"):  # ordered by source_uri
             got, want = got.sort(got.columns), want.sort(want.columns)
         assert got.equals(want), name
+
+
+def test_each_run_leaves_a_manifest_and_a_prefect_artifact(prefect_harness, sample_build, sample_warehouse):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    run = json.loads((sample_warehouse / "runs" / f"{sample_build['run_id']}.json").read_text())
+    assert run["rows"] == sample_build["rows"] and run["landing"]["files_seen"] == 57
+    assert run["reconciliation"] == {"pages": 57, "cables": 32, "other_versions": 23, "rejects": 2}
+    assert set(run["seconds"]) == {"land", "parse", "publish", "views"} and run["code"]["cables_warehouse"]
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["warehouse-build"]))
+        )
+    (ours,) = [a for a in artifacts if f"# Warehouse build {sample_build['run_id']}" in a.data]
+    assert "Pages 57 = 32 cables + 23 other versions + 2 rejects." in ours.data
