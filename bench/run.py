@@ -18,6 +18,7 @@ first), and times each stage on the wall clock:
     spreads the parse over the cores.
 ``write``
     ``flows.publish.publish_tables`` (choose versions, write every table, reconcile the counts),
+    ``check_staged_tables`` (the data tests of ``sql/schema.yml`` on the staged tables),
     ``Warehouse.swap_in`` and the manifest.
 ``views``
     ``flows.serve.build_database``: the DuckDB file of views.
@@ -193,7 +194,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
     from cables.settings import settings
     from flows.landing import land_folder
     from flows.layout import LANDING_VERSION, SCHEMA_VERSION, Warehouse, new_run_id, utc_now
-    from flows.publish import parse_batch, plan_batches, publish_tables
+    from flows.publish import check_staged_tables, parse_batch, plan_batches, publish_tables
     from flows.serve import build_database, connect_read_only, sql_views
 
     cfg = settings()
@@ -219,6 +220,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
 
             t = time.perf_counter()
             counts = publish_tables(wh, staging / "parsed", staging / "tables")
+            check_staged_tables(wh, staging / "tables", cfg.sql_dir)
             wh.swap_in(staging / "tables", run_id)
             wh.write_manifest(
                 {

@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 from cables.settings import settings
 from flows.landing import land_source
 from flows.layout import LANDING_VERSION, SCHEMA_VERSION, BuildError, Warehouse, new_run_id, utc_now
-from flows.publish import parse_batch, plan_batches, publish_tables
+from flows.publish import check_staged_tables, parse_batch, plan_batches, publish_tables
 from flows.serve import build_database
 
 
@@ -30,10 +30,12 @@ def parse_pages(pieces: list[tuple[str, int, int]], out_dir: str, batch: int) ->
 
 
 @task(name="publish-tables")
-def publish(warehouse: str, parsed_dir: str, tables_dir: str, run_id: str) -> dict:
-    """Choose versions, write every table, check the counts and swap the tables in."""
+def publish(warehouse: str, parsed_dir: str, tables_dir: str, run_id: str, sql_dir: str) -> dict:
+    """Choose versions, write every table, check the counts and the data tests, swap the tables in."""
     wh = Warehouse.at(warehouse)
     counts = publish_tables(wh, Path(parsed_dir), Path(tables_dir))
+    passed = check_staged_tables(wh, Path(tables_dir), Path(sql_dir))
+    get_run_logger().info("data checks: %d passed", passed)
     wh.swap_in(Path(tables_dir), run_id)
     return counts
 
@@ -109,7 +111,7 @@ def build_warehouse(
             for future in futures:
                 future.result()
             lap("parse")
-            counts = publish(str(wh.root), str(staging / "parsed"), str(staging / "tables"), run_id)
+            counts = publish(str(wh.root), str(staging / "parsed"), str(staging / "tables"), run_id, str(cfg.sql_dir))
             lap("publish")
             database = build_views(str(wh.root), str(cfg.sql_dir))
             lap("views")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 
-from flows.layout import TABLES, BuildError, Warehouse, write_parquet_atomic
+from cables.checks import declared_checks, failed_checks
+from flows.layout import LANDING_TABLE, TABLES, BuildError, Warehouse, write_parquet_atomic
 from flows.lookups import load_lookups
+from flows.serve import create_views
 from transforms.cable import cable, current_version, distinct_versions
 from transforms.cable_change import cable_change
 from transforms.parse import CHILD_TABLES, parsed_tables
@@ -120,3 +123,21 @@ def publish_tables(warehouse: Warehouse, parsed_dir: Path, out_dir: Path) -> dic
         )
     counts["raw_page"] = landed_pages
     return counts
+
+
+def check_staged_tables(warehouse: Warehouse, tables_dir: Path, sql_dir: Path) -> int:
+    """Run the data tests of ``sql/schema.yml`` on the staged tables, before they are published.
+
+    Raises :class:`BuildError` naming every failed check (nothing is published then); returns
+    the number of checks that passed.
+    """
+    checks = declared_checks(sql_dir / "schema.yml")
+    globs = {LANDING_TABLE: warehouse.table_glob(LANDING_TABLE)}
+    globs |= {table: str(tables_dir / table / "*.parquet") for table in TABLES}
+    with duckdb.connect() as con:
+        create_views(con, globs, sql_dir)
+        failures = failed_checks(con, checks)
+    if failures:
+        listed = "; ".join(f"{check.name} ({count:,} rows)" for check, count in failures)
+        raise BuildError(f"data checks failed, previous warehouse kept: {listed}")
+    return len(checks)

@@ -76,6 +76,34 @@ def _document(con: duckdb.DuckDBPyConnection, name: str, docs: dict[str, tuple[s
             con.execute(f"comment on column {name}.{sql_identifier(column)} is {sql_literal(text)}")
 
 
+def create_views(con: duckdb.DuckDBPyConnection, table_globs: dict[str, str], sql_dir: Path) -> None:
+    """On ``con``: a view per table (over its Parquet glob), per reference file and per ``.sql`` file."""
+    for table, glob in table_globs.items():
+        con.execute(f"create view {table} as select * from read_parquet({sql_literal(glob)})")
+    for name, (file, columns, header) in REFERENCE_VIEWS.items():
+        path = REFERENCE_DIR / file
+        if not path.exists():
+            continue
+        types = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in columns.items()) + "}"
+        con.execute(
+            f"create view {name} as select * from read_csv({sql_literal(str(path))}, "
+            f"header = {str(header).lower()}, columns = {types})"
+        )
+    pending = sql_views(sql_dir)
+    # Views may build on each other: create in passes until none is left or none succeeds.
+    while pending:
+        failed = []
+        for name, grain, query in pending:
+            try:
+                con.execute(f"create view {name} as {query}")
+            except duckdb.CatalogException:
+                failed.append((name, grain, query))
+        if len(failed) == len(pending):
+            name, _, query = failed[0]
+            con.execute(f"create view {name} as {query}")  # raises the real error
+        pending = failed
+
+
 def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     """Write ``cables.duckdb``: a view per table (absolute Parquet paths) and per ``.sql`` file.
 
@@ -84,32 +112,7 @@ def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     tmp = warehouse.root / f".{warehouse.database.name}.{uuid.uuid4().hex[:8]}.tmp"
     con = duckdb.connect(str(tmp))
     try:
-        for table in (LANDING_TABLE, *TABLES):
-            con.execute(
-                f"create view {table} as select * from read_parquet({sql_literal(warehouse.table_glob(table))})"
-            )
-        for name, (file, columns, header) in REFERENCE_VIEWS.items():
-            path = REFERENCE_DIR / file
-            if not path.exists():
-                continue
-            types = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in columns.items()) + "}"
-            con.execute(
-                f"create view {name} as select * from read_csv({sql_literal(str(path))}, "
-                f"header = {str(header).lower()}, columns = {types})"
-            )
-        pending = sql_views(sql_dir)
-        # Views may build on each other: create in passes until none is left or none succeeds.
-        while pending:
-            failed = []
-            for name, grain, query in pending:
-                try:
-                    con.execute(f"create view {name} as {query}")
-                except duckdb.CatalogException:
-                    failed.append((name, grain, query))
-            if len(failed) == len(pending):
-                name, _, query = failed[0]
-                con.execute(f"create view {name} as {query}")  # raises the real error
-            pending = failed
+        create_views(con, {table: warehouse.table_glob(table) for table in (LANDING_TABLE, *TABLES)}, sql_dir)
         docs = view_docs(sql_dir)
         for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall():
             _document(con, name, docs)

@@ -239,3 +239,21 @@ def test_each_run_leaves_a_manifest_and_a_prefect_artifact(prefect_harness, samp
         )
     (ours,) = [a for a in artifacts if f"# Warehouse build {sample_build['run_id']}" in a.data]
     assert "Pages 57 = 32 cables + 23 other versions + 2 rejects." in ours.data
+
+
+def test_a_failed_data_check_keeps_the_previous_warehouse(prefect_harness, sample_dir, tmp_path, monkeypatch):
+    from cables.settings import SQL_DIR
+
+    wh = tmp_path / "wh"
+    build(sample_dir, wh)
+    before = {name: table(wh, name) for name in TABLES}
+    # The same views with one invariant no real warehouse meets.
+    strict = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, strict)
+    with open(strict / "schema.yml", "a") as f:
+        f.write("release_cable:\n  expression_is_true:\n    - month > 12\n")
+    monkeypatch.setenv("CABLES_SQL_DIR", str(strict))
+    with pytest.raises(BuildError, match=r"data checks failed, previous warehouse kept: .*month > 12"):
+        build(sample_dir, wh, full_rebuild=True)
+    for name in TABLES:
+        assert table(wh, name).equals(before[name]), name
