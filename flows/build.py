@@ -12,7 +12,16 @@ from prefect.artifacts import create_markdown_artifact
 
 from cables.settings import settings
 from flows.landing import land_source
-from flows.layout import LANDING_VERSION, SCHEMA_VERSION, BuildError, Warehouse, new_run_id, utc_now
+from flows.layout import (
+    LANDING_TABLE,
+    LANDING_VERSION,
+    SCHEMA_VERSION,
+    TABLES,
+    BuildError,
+    Warehouse,
+    new_run_id,
+    utc_now,
+)
 from flows.publish import check_staged_tables, parse_batch, plan_batches, publish_tables
 from flows.serve import build_database
 
@@ -57,11 +66,49 @@ def _check_landing(wh: Warehouse, full_rebuild: bool) -> None:
         )
 
 
+@task(name="export-views")
+def export_views(warehouse: str, sql_dir: str, names: list[str], fmt: str, out_dir: str) -> dict:
+    """Write each named table or view to ``out_dir/<name>.<fmt>`` (replacing the last export)."""
+    from cables.exporting import export_query
+    from cables.sqlquote import sql_identifier
+    from flows.serve import connect_read_only
+
+    wh = Warehouse.at(warehouse)
+    written = {}
+    con = connect_read_only(wh, Path(sql_dir))
+    try:
+        for name in names:
+            out = Path(out_dir) / f"{name}.{fmt}"
+            rows = export_query(
+                con, f"select * from {sql_identifier(name)}", fmt, out, overwrite=True, protected=wh.root
+            )
+            written[name] = {"path": str(out), "rows": rows}
+    finally:
+        con.close()
+    return written
+
+
+def _check_exports(names: list[str], fmt: str, sql_dir: Path) -> None:
+    from flows.serve import REFERENCE_VIEWS, sql_views
+
+    known = {LANDING_TABLE, *TABLES, *REFERENCE_VIEWS, *(name for name, _, _ in sql_views(sql_dir))}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise BuildError(
+            f"cannot export {', '.join(unknown)}: no such table or view; known: {', '.join(sorted(known))}"
+        )
+    if fmt not in ("csv", "parquet"):
+        raise BuildError(f"export format must be csv or parquet, not {fmt!r}")
+
+
 @flow(name="build-warehouse")
 def build_warehouse(
     source: str | None = None,
     warehouse: str | None = None,
     full_rebuild: bool = False,
+    exports: list[str] | None = None,
+    export_format: str = "parquet",
+    export_dir: str = "exports",
 ) -> dict:
     """Build or update a warehouse from a folder of saved cable pages.
 
@@ -69,11 +116,15 @@ def build_warehouse(
         source: folder of saved pages (searched recursively); default: the bundled sample.
         warehouse: warehouse folder; default ``warehouse/`` (``CABLES_WAREHOUSE``).
         full_rebuild: start from an empty warehouse instead of adding to the existing one.
+        exports: tables or views to export after a successful build (a newsroom's morning files).
+        export_format: ``parquet`` or ``csv`` (spreadsheet-safe, see ``cables export``).
+        export_dir: folder the exports go to, one file per name, replaced at each run.
 
     Returns:
         A summary: the landing report, rows per table and the published paths.
     """
     cfg = settings()
+    _check_exports(exports or [], export_format, cfg.sql_dir)
     source_path = Path(source) if source else cfg.source
     wh = Warehouse.at(warehouse or cfg.warehouse)
     logger = get_run_logger()
@@ -136,7 +187,10 @@ def build_warehouse(
         wh.write_run(run)
     logger.info("published %s: %s", wh.root, counts)
     publish_run_artifact(run)
-    return {"warehouse": str(wh.root), "database": database, "landing": landing, **manifest}
+    exported = export_views(str(wh.root), str(cfg.sql_dir), exports, export_format, export_dir) if exports else {}
+    for name, done in exported.items():
+        logger.info("exported %s: %s rows to %s", name, f"{done['rows']:,}", done["path"])
+    return {"warehouse": str(wh.root), "database": database, "landing": landing, "exports": exported, **manifest}
 
 
 def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started_at, source: str) -> dict:

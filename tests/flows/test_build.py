@@ -257,3 +257,14 @@ def test_a_failed_data_check_keeps_the_previous_warehouse(prefect_harness, sampl
         build(sample_dir, wh, full_rebuild=True)
     for name in TABLES:
         assert table(wh, name).equals(before[name]), name
+
+
+def test_a_build_exports_the_views_it_is_asked_for(prefect_harness, sample_dir, tmp_path):
+    wh, out = tmp_path / "wh", tmp_path / "exports"
+    result = build(
+        sample_dir, wh, exports=["embassy_volume_by_year", "cable"], export_format="csv", export_dir=str(out)
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["cable.csv", "embassy_volume_by_year.csv"]
+    assert result["exports"]["cable"]["rows"] == 32 == pl.read_csv(out / "cable.csv").height
+    with pytest.raises(BuildError, match="cannot export no_such_view"):
+        build(sample_dir, wh, exports=["no_such_view"])

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 import yaml
 
@@ -93,13 +94,17 @@ def test_the_deployment_runs_on_a_server_and_worker(tmp_path):
         start("worker", "start", "--pool", "cables-local", log="worker.log")
         warehouse = tmp_path / "warehouse"
         result = run(
-            "deployment", "run", "build-warehouse/nightly", "--param", f"warehouse={warehouse}", "--watch",
-            timeout=420,
+            "deployment", "run", "build-warehouse/nightly", "--param", f"warehouse={warehouse}",
+            "--param", f"export_dir={tmp_path / 'exports'}", "--watch", timeout=420,
         )  # fmt: skip
         log = (tmp_path / "worker.log").read_text()
         assert result.returncode == 0 and "Completed" in result.stdout, result.stdout[-2000:] + log[-2000:]
         with duckdb.connect(str(warehouse / "cables.duckdb"), read_only=True) as con:
             assert con.execute("select count(*) from cable").fetchone()[0] == 32
+            overview = con.execute("select count(*) from cable_overview").fetchone()[0]
+        # The deployment's scheduled exports, one file per view.
+        assert pl.read_parquet(tmp_path / "exports" / "cable_overview.parquet").height == overview
+        assert (tmp_path / "exports" / "tag_cooccurrence.parquet").exists()
     finally:
         for proc in reversed(started):
             if proc.poll() is None:
