@@ -110,10 +110,11 @@ def build_warehouse(
     export_format: str = "parquet",
     export_dir: str = "exports",
 ) -> dict:
-    """Build or update a warehouse from a folder of saved cable pages.
+    """Build or update a warehouse from a folder of saved cable pages or an archive of them.
 
     Args:
-        source: folder of saved pages (searched recursively); default: the bundled sample.
+        source: folder of saved pages (searched recursively) or an archive of them (.tar, .tar.gz,
+            .tar.xz, .zip, .7z, ...); default: the bundled sample.
         warehouse: warehouse folder; default ``warehouse/`` (``CABLES_WAREHOUSE``).
         full_rebuild: start from an empty warehouse instead of adding to the existing one.
         exports: tables or views to export after a successful build (a newsroom's morning files).
