@@ -157,12 +157,14 @@ _NEWEST_BUILD = "99999999-9999"
 
 
 def current_version(versions: pl.LazyFrame, landed: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per landed cable page (``source_uri``) with its status among the cable's versions.
+    """One row per landed cable page (``source_uri``, ``sha256``) with its status among the cable's versions.
 
-    The current version of a cable is the page released last; ties go to the newest viewer build
-    (older builds kept under ``_history/<stamp>/`` rank by their stamp, below the mirror's own
-    pages), then to the first ``source_uri``. ``status`` is ``current``, ``duplicate`` (the same
-    cable content as the current page: meta cells, header and body) or ``older_version``.
+    A page landed again with new content has a row per content. The current version of a cable
+    is the page released last; ties go to the newest viewer build (older builds kept under
+    ``_history/<stamp>/`` rank by their stamp, below the mirror's own pages), then to the first
+    ``source_uri``, then to the latest landing of that page. ``status`` is ``current``,
+    ``duplicate`` (the same cable content as the current page: meta cells, header and body) or
+    ``older_version``.
     """
     pages = landed.select("source_uri", "sha256", "fetched_at").join(
         versions.select("sha256", "reference_id", "released_at", "content_sha256"),
@@ -173,8 +175,8 @@ def current_version(versions: pl.LazyFrame, landed: pl.LazyFrame) -> pl.LazyFram
     pages = (
         pages.with_columns(build.alias("build_stamp"))
         .sort(
-            ["reference_id", "released_at", "build_stamp", "source_uri"],
-            descending=[False, True, True, False],
+            ["reference_id", "released_at", "build_stamp", "source_uri", "fetched_at"],
+            descending=[False, True, True, False, True],
             nulls_last=True,
         )
         .with_columns((pl.int_range(pl.len()).over("reference_id") + 1).alias("_rank"))

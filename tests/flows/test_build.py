@@ -21,7 +21,7 @@ KEYS = {
     "tag": ["reference_id", "position", "part"],
     "reference": ["reference_id", "position", "part"],
     "paragraph": ["reference_id", "position"],
-    "page_version": ["source_uri"],
+    "page_version": ["source_uri", "sha256"],
     "cable_version": ["reference_id", "content_sha256"],
     "media_link": ["reference_id", "url"],
     "reject": ["source_uri"],
