@@ -9,7 +9,7 @@ Prefect), into a fresh temporary folder (removed afterwards) or into ``--warehou
 first), and times each stage on the wall clock:
 
 ``extract``
-    ``flows.landing.land_folder``: walk the folder, read and hash every file, write ``raw_page``.
+    ``flows.landing.land_source``: walk the folder, read and hash every file, write ``raw_page``.
 ``parse``
     ``flows.publish.plan_batches`` then ``parse_batch`` for every batch, the batches run at once
     in a ``ThreadPoolExecutor`` of ``--workers`` threads, as the flow runs its ``parse-pages``
@@ -192,7 +192,7 @@ def rss_mb() -> dict[str, float]:
 def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict:
     """Build the warehouse stage by stage, as the flow does, and query every view."""
     from cables.settings import settings
-    from flows.landing import land_folder
+    from flows.landing import land_source
     from flows.layout import LANDING_VERSION, SCHEMA_VERSION, Warehouse, new_run_id, utc_now
     from flows.publish import check_staged_tables, parse_batch, plan_batches, publish_tables
     from flows.serve import build_database, connect_read_only, sql_views
@@ -206,7 +206,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
     with wh.lock():
         try:
             t = time.perf_counter()
-            landing = land_folder(source, wh, run_id, cfg.landing_chunk_pages)
+            landing = land_source(source, wh, run_id, cfg.landing_chunk_pages)
             stages["extract"] = time.perf_counter() - t
 
             t = time.perf_counter()

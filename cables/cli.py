@@ -38,13 +38,13 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _open(warehouse: Path | None):
+def _open(warehouse: Path | None, *, search: bool = False):
     from flows.layout import Warehouse
     from flows.serve import ServeError, connect_read_only
 
     cfg = settings()
     try:
-        return connect_read_only(Warehouse.at(warehouse or cfg.warehouse), cfg.sql_dir)
+        return connect_read_only(Warehouse.at(warehouse or cfg.warehouse), cfg.sql_dir, search=search)
     except ServeError as exc:
         _fail(str(exc))
 
@@ -220,23 +220,24 @@ def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: in
 
 def _export(
     warehouse: Path | None,
-    query: str,
+    query: str | None,
     fmt: str,
     out: Path,
     *,
+    name: str | None = None,
     overwrite: bool = False,
     partition_by: list[str] | None = None,
     excel: bool = False,
-    label: str = "the query",
 ) -> None:
-    from cables.exporting import ExportError, export_query
+    """Export ``query``, or the table or view ``name``, on one sandboxed connection."""
+    from cables.exporting import ExportError, export_query, view_query
 
     cfg = settings()
     con = _open(warehouse)
     try:
         rows = export_query(
             con,
-            query,
+            view_query(con, name) if name is not None else query,
             fmt,
             out,
             overwrite=overwrite,
@@ -248,7 +249,7 @@ def _export(
         _fail(str(exc))
     finally:
         con.close()
-    click.echo(f"wrote {rows:,} rows of {label} to {out}", err=True)
+    click.echo(f"wrote {rows:,} rows of {name or 'the query'} to {out}", err=True)
 
 
 @main.command()
@@ -290,24 +291,15 @@ def export(
     """
     if (name is None) == (query is None):
         _fail("give a table or view NAME, or --query SQL (not both)")
-    if name is not None:
-        con = _open(warehouse)
-        try:
-            known = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
-        finally:
-            con.close()
-        if name not in known:
-            _fail(f"no table or view named {name!r}; known: {', '.join(sorted(known))}")
-        query = f"select * from {sql_identifier(name)}"
     _export(
         warehouse,
         query,
         fmt,
         out,
+        name=name,
         overwrite=overwrite,
         partition_by=list(partition_by) or None,
         excel=excel,
-        label=name or "the query",
     )
 
 
@@ -343,7 +335,7 @@ def search(query: str, limit: int, kind: str, all_words: bool, fmt: str, warehou
     from cables.search import SearchError, format_hits
     from cables.search import search as run_search
 
-    con = _open(warehouse)
+    con = _open(warehouse, search=True)
     try:
         hits = run_search(con, query, limit=limit, kind=kind, all_terms=all_words)
     except (ValueError, SearchError) as exc:

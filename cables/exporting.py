@@ -19,6 +19,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from cables.sqlquote import sql_identifier
+
 FORMATS = ("csv", "parquet")
 BATCH_ROWS = 50_000
 # A cell a spreadsheet would run as a formula: OWASP's list of leading characters.
@@ -46,6 +48,14 @@ def read_only_statement(query: str) -> str:
             + (": use `cables export` to write files" if name in ("COPY", "EXPORT") else "")
         )
     return query
+
+
+def view_query(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """``select *`` of the table or view ``name``, checked against the catalog (never pasted in unchecked)."""
+    known = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+    if name not in known:
+        raise ExportError(f"no table or view named {name!r}; known: {', '.join(sorted(known))}")
+    return f"select * from {sql_identifier(name)}"
 
 
 def csv_safe(batch: pa.RecordBatch) -> pa.RecordBatch:

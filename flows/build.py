@@ -69,8 +69,7 @@ def _check_landing(wh: Warehouse, full_rebuild: bool) -> None:
 @task(name="export-views")
 def export_views(warehouse: str, sql_dir: str, names: list[str], fmt: str, out_dir: str) -> dict:
     """Write each named table or view to ``out_dir/<name>.<fmt>`` (replacing the last export)."""
-    from cables.exporting import export_query
-    from cables.sqlquote import sql_identifier
+    from cables.exporting import export_query, view_query
     from flows.serve import connect_read_only
 
     wh = Warehouse.at(warehouse)
@@ -79,9 +78,7 @@ def export_views(warehouse: str, sql_dir: str, names: list[str], fmt: str, out_d
     try:
         for name in names:
             out = Path(out_dir) / f"{name}.{fmt}"
-            rows = export_query(
-                con, f"select * from {sql_identifier(name)}", fmt, out, overwrite=True, protected=wh.root
-            )
+            rows = export_query(con, view_query(con, name), fmt, out, overwrite=True, protected=wh.root)
             written[name] = {"path": str(out), "rows": rows}
     finally:
         con.close()

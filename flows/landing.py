@@ -146,12 +146,6 @@ def land_source(source: Path, warehouse: Warehouse, run_id: str, chunk_pages: in
     raise FileNotFoundError(f"source folder not found: {source}")
 
 
-def land_folder(source: Path, warehouse: Warehouse, run_id: str, chunk_pages: int = 1000) -> LandingReport:
-    """Land the files of a folder (see ``land_entries``)."""
-    source = source.expanduser().resolve()
-    return land_entries(source.as_uri(), folder_entries(source), warehouse, run_id, chunk_pages)
-
-
 def land_entries(
     source_uri: str, entries: Iterator[Entry], warehouse: Warehouse, run_id: str, chunk_pages: int = 1000
 ) -> LandingReport:

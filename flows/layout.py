@@ -93,9 +93,7 @@ class Warehouse:
             return None
 
     def write_manifest(self, manifest: dict) -> None:
-        tmp = self.manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        os.replace(tmp, self.manifest_path)
+        _write_json(self.manifest_path, manifest)
 
     @property
     def runs_dir(self) -> Path:
@@ -106,9 +104,7 @@ class Warehouse:
         """Write ``runs/<run_id>.json`` atomically; returns its path."""
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         path = self.runs_dir / f"{run['run_id']}.json"
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(run, indent=2, default=str) + "\n")
-        os.replace(tmp, path)
+        _write_json(path, run)
         return path
 
     @contextmanager
@@ -166,6 +162,13 @@ class Warehouse:
     def cleanup(self, run_id: str) -> None:
         shutil.rmtree(self.staging(run_id), ignore_errors=True)
         shutil.rmtree(self.trash(run_id), ignore_errors=True)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Write ``data`` as JSON through a temporary file and a rename: never a half file."""
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
 
 
 def write_parquet_atomic(frame: pl.DataFrame | pl.LazyFrame, path: Path, compression: str = "zstd") -> Path:

@@ -130,8 +130,12 @@ def build_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     return warehouse.database
 
 
-def connect_read_only(warehouse: Warehouse, sql_dir: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse, re-pointing the views first if the folder moved."""
+def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = False) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse, re-pointing the views first if the folder moved.
+
+    ``search`` loads the full-text extension first (it cannot be loaded once the sandbox is on);
+    only ``cables search`` needs it, so other commands do not pay for loading it.
+    """
     if not warehouse.database.exists():
         raise ServeError(f"no warehouse at {warehouse.root} (run `cables build --warehouse {warehouse.root}` first)")
     con = duckdb.connect(str(warehouse.database), read_only=True)
@@ -150,6 +154,10 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path) -> duckdb.DuckDBPyCon
         con.close()
         build_database(warehouse, sql_dir)
         con = duckdb.connect(str(warehouse.database), read_only=True)
+    if search:
+        # Without the package, search says what to install; nothing else needs it.
+        with contextlib.suppress(SearchError):
+            load_fts(con)
     return sandboxed(con, warehouse)
 
 
@@ -161,10 +169,6 @@ def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.Du
     locked so a query cannot lift them. (Writing files under the warehouse is stopped earlier:
     ``cables sql`` and ``cables export`` run read-only statements only.)
     """
-    # For `cables search`: no extension can be loaded once the sandbox is on. Without the
-    # package, search says what to install and everything else works.
-    with contextlib.suppress(SearchError):
-        load_fts(con)
     folders = [str(warehouse.root.resolve()) + os.sep, str(REFERENCE_DIR.resolve()) + os.sep]
     con.execute(f"set allowed_directories = [{', '.join(sql_literal(f) for f in folders)}]")
     con.execute("set enable_external_access = false")

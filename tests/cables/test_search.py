@@ -146,7 +146,7 @@ def test_search_runs_on_the_commands_sandboxed_connection(sample_warehouse):
     from flows.layout import Warehouse
     from flows.serve import connect_read_only
 
-    con = connect_read_only(Warehouse.at(sample_warehouse), SQL_DIR)
+    con = connect_read_only(Warehouse.at(sample_warehouse), SQL_DIR, search=True)
     try:
         best = search(con, "Inverclyde Royal Hospital", limit=1)
     finally:
