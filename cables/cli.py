@@ -55,32 +55,59 @@ def main() -> None:
     """A warehouse of the WikiLeaks diplomatic cables: Parquet tables and DuckDB views."""
 
 
+def _source(ctx, param, value: str | None) -> str | None:
+    """A source is an http(s):// URL or an existing path (folder, archive, CSV dump)."""
+    if value is None or value.startswith(("http://", "https://")):
+        return value
+    if not Path(value).expanduser().exists():
+        raise click.BadParameter(f"{value!r} is no http(s):// URL and no such file or folder exists")
+    return value
+
+
 @main.command()
 @click.option(
     "--source",
     "-s",
-    type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="Folder of saved cable pages (searched recursively) or an archive of them: .tar, .tar.gz, "
-    ".tar.xz, .tar.bz2, .tar.zst, .zip, .7z (default: the bundled sample).",
+    callback=_source,
+    help="Where the pages are: a folder of saved cable pages (searched recursively), an archive of "
+    "them (.tar, .tar.gz, .tar.xz, .tar.bz2, .tar.zst, .zip, .7z), the release's cables.csv dump, or "
+    "an http(s):// URL of a mirror: a cable page, an index page to crawl, or a text/plain list of "
+    "page URLs (default: the bundled sample).",
 )
 @_warehouse_option
 @click.option("--full-rebuild", is_flag=True, help="Start from an empty warehouse instead of adding to it.")
-def build(source: Path | None, warehouse: Path | None, full_rebuild: bool) -> None:
-    """Build or update the warehouse from a folder of pages (a Prefect flow run).
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=2.0,
+    show_default=True,
+    help="HTTP sources: requests per second at most.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="HTTP sources: requests in flight at most.",
+)
+def build(source: str | None, warehouse: Path | None, full_rebuild: bool, rate: float, concurrency: int) -> None:
+    """Build or update the warehouse from a source of pages (a Prefect flow run).
 
     Sources add up: building a second folder into a warehouse keeps the first. Re-running on the
-    same folder lands nothing new and gives the same tables. Exits 0 when a warehouse was
-    published (rejected pages are data, listed in the reject table), 1 otherwise.
+    same source lands nothing new, re-parses nothing and rewrites no table. Exits 0 when a
+    warehouse was published (rejected pages are data, listed in the reject table), 1 otherwise.
     """
     from flows.build import build_warehouse
     from flows.layout import BuildError
 
     try:
         result = build_warehouse(
-            source=str(source) if source else None,
+            source=source,
             warehouse=str(warehouse) if warehouse else None,
             full_rebuild=full_rebuild,
+            rate=rate,
+            concurrency=concurrency,
         )
     except BuildError as exc:
         _fail(str(exc))

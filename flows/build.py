@@ -27,9 +27,10 @@ from flows.serve import build_database
 
 
 @task(name="land-pages")
-def land_pages(source: str, warehouse: str, run_id: str, chunk_pages: int) -> dict:
-    """Land new and changed pages of the source (folder or archive); returns the landing report."""
-    return land_source(Path(source), Warehouse.at(warehouse), run_id, chunk_pages).as_dict()
+def land_pages(source: str, warehouse: str, run_id: str, chunk_pages: int, rate: float, concurrency: int) -> dict:
+    """Land new and changed pages of the source (folder, archive, CSV dump, HTTP mirror); returns the landing report."""
+    report = land_source(source, Warehouse.at(warehouse), run_id, chunk_pages, rate=rate, concurrency=concurrency)
+    return report.as_dict()
 
 
 @task(name="parse-pages")
@@ -106,24 +107,30 @@ def build_warehouse(
     exports: list[str] | None = None,
     export_format: str = "parquet",
     export_dir: str = "exports",
+    rate: float = 2.0,
+    concurrency: int = 4,
 ) -> dict:
-    """Build or update a warehouse from a folder of saved cable pages or an archive of them.
+    """Build or update a warehouse from saved cable pages: a folder, an archive, a CSV dump or a mirror.
 
     Args:
-        source: folder of saved pages (searched recursively) or an archive of them (.tar, .tar.gz,
-            .tar.xz, .zip, .7z, ...); default: the bundled sample.
+        source: folder of saved pages (searched recursively), an archive of them (.tar, .tar.gz,
+            .tar.xz, .zip, .7z, ...), the release's ``cables.csv`` dump, or an ``http(s)://`` URL of
+            a mirror (a cable page, an index page to crawl, or a plain-text list of page URLs);
+            default: the bundled sample.
         warehouse: warehouse folder; default ``warehouse/`` (``CABLES_WAREHOUSE``).
         full_rebuild: start from an empty warehouse instead of adding to the existing one.
         exports: tables or views to export after a successful build (a newsroom's morning files).
         export_format: ``parquet`` or ``csv`` (spreadsheet-safe, see ``cables export``).
         export_dir: folder the exports go to, one file per name, replaced at each run.
+        rate: HTTP sources only: requests per second at most (be polite to mirrors).
+        concurrency: HTTP sources only: requests in flight at most.
 
     Returns:
         A summary: the landing report, rows per table and the published paths.
     """
     cfg = settings()
     _check_exports(exports or [], export_format, cfg.sql_dir)
-    source_path = Path(source) if source else cfg.source
+    source_path = source if source else str(cfg.source)
     wh = Warehouse.at(warehouse or cfg.warehouse)
     logger = get_run_logger()
     run_id = new_run_id()
@@ -143,7 +150,7 @@ def build_warehouse(
         if full_rebuild:
             wh.set_aside(run_id)
         try:
-            landing = land_pages(str(source_path), str(wh.root), run_id, cfg.landing_chunk_pages)
+            landing = land_pages(source_path, str(wh.root), run_id, cfg.landing_chunk_pages, rate, concurrency)
             logger.info("landing: %s", landing)
             lap("land")
             files = wh.landed_files()

@@ -1,4 +1,4 @@
-"""Extract: land the pages of a source (a folder or an archive of saved pages), unchanged, in ``raw_page``."""
+"""Extract: land the pages of a source (a folder, an archive, a CSV dump or an HTTP mirror), unchanged, in ``raw_page``."""
 
 from __future__ import annotations
 
@@ -80,6 +80,8 @@ def landed_index(warehouse: Warehouse) -> pl.DataFrame:
 # report as ``too_large`` and logged, so an archive bomb cannot exhaust memory.
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 # Archives read member by member, streamed (libarchive): every format of the release's torrents.
+# The full release's CSV dump (cables.csv), plain or compressed.
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.xz", ".csv.bz2", ".csv.zst")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".zip", ".7z")
 
 
@@ -134,16 +136,37 @@ def archive_entries(archive: Path) -> Iterator[Entry]:
             yield Entry(uri, size, int(member.mtime or 0) * 1_000_000_000, read)
 
 
-def land_source(source: Path, warehouse: Warehouse, run_id: str, chunk_pages: int = 1000) -> LandingReport:
-    """Land a folder of saved pages or an archive of them (see ``ARCHIVE_SUFFIXES``)."""
-    source = source.expanduser().resolve()
-    if source.is_dir():
-        return land_entries(source.as_uri(), folder_entries(source), warehouse, run_id, chunk_pages)
-    if is_archive(source):
-        return land_entries(source.as_uri(), archive_entries(source), warehouse, run_id, chunk_pages)
-    if source.exists():
-        raise FileNotFoundError(f"source is neither a folder nor an archive ({', '.join(ARCHIVE_SUFFIXES)}): {source}")
-    raise FileNotFoundError(f"source folder not found: {source}")
+def land_source(
+    source: str | Path,
+    warehouse: Warehouse,
+    run_id: str,
+    chunk_pages: int = 1000,
+    *,
+    rate: float = 2.0,
+    concurrency: int = 4,
+) -> LandingReport:
+    """Land a folder of saved pages, an archive of them (see ``ARCHIVE_SUFFIXES``), a ``cables.csv``
+    dump, or an ``http(s)://`` mirror (fetched at ``rate`` requests/s, ``concurrency`` at a time)."""
+    text = str(source)
+    if text.startswith(("http://", "https://")):
+        from flows.http_source import http_entries
+
+        return land_entries(text, http_entries(text, warehouse, rate=rate, concurrency=concurrency), warehouse, run_id, chunk_pages)
+    path = Path(text).expanduser().resolve()
+    if path.is_dir():
+        return land_entries(path.as_uri(), folder_entries(path), warehouse, run_id, chunk_pages)
+    if is_archive(path):
+        return land_entries(path.as_uri(), archive_entries(path), warehouse, run_id, chunk_pages)
+    if path.is_file() and path.name.lower().endswith(CSV_SUFFIXES):
+        from flows.csv_source import csv_entries
+
+        return land_entries(path.as_uri(), csv_entries(path), warehouse, run_id, chunk_pages)
+    if path.exists():
+        raise FileNotFoundError(
+            f"source is neither a folder, an archive ({', '.join(ARCHIVE_SUFFIXES)}), a cables.csv dump "
+            f"nor an http(s):// URL: {path}"
+        )
+    raise FileNotFoundError(f"source not found: {path}")
 
 
 def land_entries(

@@ -99,7 +99,7 @@ def test_oversized_members_are_counted_not_read(tmp_path, monkeypatch):
 def test_a_file_that_is_no_archive_is_a_clear_error(tmp_path):
     other = tmp_path / "notes.txt"
     other.write_text("x")
-    with pytest.raises(FileNotFoundError, match="neither a folder nor an archive"):
+    with pytest.raises(FileNotFoundError, match="neither a folder, an archive"):
         land_source(other, Warehouse.at(tmp_path / "wh"), "r1")
     with pytest.raises(FileNotFoundError, match="not found"):
         land_source(tmp_path / "missing", Warehouse.at(tmp_path / "wh"), "r1")
