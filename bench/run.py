@@ -120,7 +120,7 @@ def parquet_bytes(root: Path) -> dict[str, int]:
     from flows.layout import LANDING_TABLE, TABLES
 
     return {
-        table: sum(f.stat().st_size for f in (root / table).glob("*.parquet"))
+        table: sum(f.stat().st_size for f in (root / table).rglob("*.parquet"))
         for table in (LANDING_TABLE, *TABLES)
         if (root / table).is_dir()
     }

@@ -124,9 +124,11 @@ def format_summary(result: dict) -> str:
         f"warehouse   {result['warehouse']}",
         f"source      {landing['source']}",
         f"files seen  {landing['files_seen']:>7,}  (new {landing['landed_new']:,}, changed "
-        f"{landing['landed_changed']:,}, unchanged {landing['unchanged'] + landing['same_content']:,})",
-        f"pages       {rows['raw_page']:>7,}  = {rows['cable']:,} cables + {versions:,} other versions "
-        f"+ {rows['reject']:,} rejects",
+        f"{landing['landed_changed']:,}, unchanged {landing['unchanged'] + landing['same_content']:,}"
+        + (f", failed to fetch {landing['fetch_failed']:,}" if landing.get("fetch_failed") else "")
+        + ")",
+        f"pages       {rows['raw_page'] + rows.get('never_fetched', 0):>7,}  = {rows['cable']:,} cables + "
+        f"{versions:,} other versions + {rows['reject']:,} rejects",
         "rows",
     ]
     lines += [f"  {name:<14}{rows[name]:>9,}" for name in TABLES]

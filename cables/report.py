@@ -107,7 +107,7 @@ select
     (select min(created_at) from cable) as first,
     (select max(created_at) from cable) as last,
     (select count(distinct origin) from cable) as origins,
-    (select count(*) from page_version) + (select count(*) from reject) as pages,
+    (select count(*) from page_version) + (select count(*) from reject where sha256 is not null) as pages,
     (select count(*) from page_version where status <> 'current') as other_versions,
     (select count(*) from reject) as rejects,
     (select count(distinct canonical_tag) from tag) as tags,

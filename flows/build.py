@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
 from cables.settings import settings
 from flows.landing import land_source
@@ -19,10 +19,21 @@ from flows.layout import (
     TABLES,
     BuildError,
     Warehouse,
+    fingerprint,
     new_run_id,
     utc_now,
 )
-from flows.publish import check_staged_tables, parse_batch, plan_batches, publish_tables
+from flows.publish import (
+    affected_cables,
+    check_staged_tables,
+    needs_full_parse,
+    other_pages,
+    parse_batch,
+    parser_fingerprint,
+    plan_batches,
+    publish_tables,
+    split_pieces,
+)
 from flows.serve import build_database
 
 
@@ -39,15 +50,24 @@ def parse_pages(pieces: list[tuple[str, int, int]], out_dir: str, batch: int) ->
     return str(parse_batch(pieces, Path(out_dir), batch))
 
 
-@task(name="publish-tables")
-def publish(warehouse: str, parsed_dir: str, tables_dir: str, run_id: str, sql_dir: str) -> dict:
-    """Choose versions, write every table, check the counts and the data tests, swap the tables in."""
+@task(name="find-earlier-pages")
+def find_earlier_pages(warehouse: str, parsed_dir: str, run_id: str) -> list[tuple[str, int, int]]:
+    """Where the earlier landed pages of the cables this run's pages belong to are (file, row, 1)."""
     wh = Warehouse.at(warehouse)
-    counts = publish_tables(wh, Path(parsed_dir), Path(tables_dir))
+    return other_pages(wh, affected_cables(Path(parsed_dir)), Path(parsed_dir), wh.landed_files(run_id))
+
+
+@task(name="publish-tables")
+def publish(warehouse: str, parsed_dir: str, tables_dir: str, run_id: str, sql_dir: str, incremental: bool) -> dict:
+    """Choose versions, write the tables (only touched partitions when ``incremental``), check the
+    counts and the data tests, swap the new files in; returns rows per table and cables touched."""
+    wh = Warehouse.at(warehouse)
+    cables = affected_cables(Path(parsed_dir)) if incremental else None
+    counts = publish_tables(wh, Path(parsed_dir), Path(tables_dir), cables)
     passed = check_staged_tables(wh, Path(tables_dir), Path(sql_dir))
     get_run_logger().info("data checks: %d passed", passed)
-    wh.swap_in(Path(tables_dir), run_id)
-    return counts
+    wh.swap_in(Path(tables_dir), run_id, whole=not incremental)
+    return {"rows": counts, "cables_touched": None if cables is None else cables.height}
 
 
 @task(name="build-views")
@@ -153,23 +173,36 @@ def build_warehouse(
             landing = land_pages(source_path, str(wh.root), run_id, cfg.landing_chunk_pages, rate, concurrency)
             logger.info("landing: %s", landing)
             lap("land")
-            files = wh.landed_files()
-            if not files:
+            if not wh.landed_files():
                 raise BuildError(f"no pages found in {source_path} and none landed before")
-            staging = wh.staging(run_id)
-            # At most `workers` batches in flight: each holds its pages in memory.
-            workers = cfg.workers()
-            futures = []
-            for i, pieces in enumerate(plan_batches(files, workers, cfg.batch_pages)):
-                if len(futures) >= workers:
-                    futures.pop(0).result()
-                futures.append(parse_pages.submit(pieces, str(staging / "parsed"), i))
-            for future in futures:
-                future.result()
-            lap("parse")
-            counts = publish(str(wh.root), str(staging / "parsed"), str(staging / "tables"), run_id, str(cfg.sql_dir))
-            lap("publish")
-            database = build_views(str(wh.root), str(cfg.sql_dir))
+            parser = parser_fingerprint()
+            full = full_rebuild or needs_full_parse(wh, previous, parser)
+            new_files = wh.landed_files() if full else wh.landed_files(run_id)
+            parsed, tables = wh.staging(run_id) / "parsed", wh.staging(run_id) / "tables"
+            failed_now = landing.get("fetch_failed", 0) > 0
+            if new_files or failed_now:
+                batches = plan_batches(new_files, cfg.workers(), cfg.batch_pages)
+                pages = _parse(batches, parsed, 0, cfg.workers())
+                if not batches:  # only fetch failures are new: the reject table may change
+                    parse_batch([], parsed, 0)
+                if not full:
+                    others = find_earlier_pages(str(wh.root), str(parsed), run_id)
+                    pages += _parse(split_pieces(others, cfg.workers()), parsed, len(batches), cfg.workers())
+                lap("parse")
+                published = publish(str(wh.root), str(parsed), str(tables), run_id, str(cfg.sql_dir), not full)
+                counts = published["rows"]
+                lap("publish")
+                parse = {"mode": "full" if full else "incremental", "pages": pages, **published}
+            else:
+                # Nothing new landed: the published tables stand as they are, no file is written.
+                counts = previous["rows"]
+                parse = {"mode": "none", "pages": 0, "rows": counts, "cables_touched": 0}
+                logger.info("nothing new in %s: the tables are unchanged", source_path)
+            views = fingerprint(cfg.sql_dir)
+            if new_files or failed_now or not wh.database.exists() or previous.get("views") != views:
+                database = build_views(str(wh.root), str(cfg.sql_dir))
+            else:
+                database = str(wh.database)
             lap("views")
         except BaseException:
             if full_rebuild:
@@ -185,10 +218,12 @@ def build_warehouse(
             "run_id": run_id,
             "built_at": utc_now().isoformat(),
             "sources": sources,
+            "parser": parser,
+            "views": views,
             "rows": counts,
         }
         wh.write_manifest(manifest)
-        run = run_record(manifest, landing, seconds, started_at, str(source_path))
+        run = run_record(manifest, landing, seconds, started_at, str(source_path), parse)
         wh.write_run(run)
     logger.info("published %s: %s", wh.root, counts)
     publish_run_artifact(run)
@@ -198,24 +233,56 @@ def build_warehouse(
     return {"warehouse": str(wh.root), "database": database, "landing": landing, "exports": exported, **manifest}
 
 
-def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started_at, source: str) -> dict:
-    """What a run read, what it published, how long each stage took, and with what code."""
-    pages = manifest["rows"]["raw_page"]
+def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started_at, source: str, parse: dict) -> dict:
+    """What a run read, what it re-parsed and published, how long each stage took, and with what code."""
+    handled = {"land": landing["files_seen"], "parse": parse["pages"], "publish": parse["pages"]}
     return {
         **manifest,
         "started_at": started_at.isoformat(),
         "source": source,
         "landing": landing,
+        "parse": {k: v for k, v in parse.items() if k != "rows"},
         "seconds": seconds,
-        "pages_per_s": {stage: round(pages / s, 1) if s else None for stage, s in seconds.items()},
+        "pages_per_s": {
+            stage: round(handled[stage] / s, 1) if s and handled.get(stage) else None for stage, s in seconds.items()
+        },
         "reconciliation": {
-            "pages": pages,
+            "pages": manifest["rows"]["raw_page"],
+            "never_fetched": manifest["rows"].get("never_fetched", 0),
             "cables": manifest["rows"]["cable"],
             "other_versions": manifest["rows"]["page_version"] - manifest["rows"]["cable"],
             "rejects": manifest["rows"]["reject"],
         },
         "code": {"cables_warehouse": _version(), "python": platform.python_version()},
     }
+
+
+def _parse(batches: list[list[tuple[str, int, int]]], parsed: Path, first: int, workers: int) -> int:
+    """Parse ``batches`` into ``parsed`` (batch numbers from ``first``), at most ``workers`` at a time.
+
+    Progress shows as a Prefect progress artifact. Returns the number of pages parsed.
+    """
+    total = sum(length for batch in batches for _, _, length in batch)
+    if not total:
+        return 0
+    progress = create_progress_artifact(0.0, description=f"parsing {total:,} pages")
+    done, futures = 0, []
+
+    def finish(future, pages: int) -> None:
+        nonlocal done
+        future.result()
+        done += pages
+        update_progress_artifact(progress, 100.0 * done / total)
+
+    for i, pieces in enumerate(batches):
+        # At most `workers` batches in flight: each holds its pages in memory.
+        if len(futures) >= workers:
+            finish(*futures.pop(0))
+        pages = sum(length for _, _, length in pieces)
+        futures.append((parse_pages.submit(pieces, str(parsed), first + i), pages))
+    for future, pages in futures:
+        finish(future, pages)
+    return total
 
 
 def _version() -> str:
@@ -233,10 +300,10 @@ def publish_run_artifact(run: dict) -> None:
         "",
         f"Source `{landing['source']}`: {landing['files_seen']:,} files seen, {landing['landed_new']:,} new, "
         f"{landing['landed_changed']:,} changed, {landing['unchanged']:,} unchanged, "
-        f"{landing.get('too_large', 0):,} too large.",
+        f"{landing.get('too_large', 0):,} too large, {landing.get('fetch_failed', 0):,} failed to fetch.",
         "",
-        f"Pages {rec['pages']:,} = {rec['cables']:,} cables + {rec['other_versions']:,} other versions "
-        f"+ {rec['rejects']:,} rejects.",
+        f"Pages {rec['pages']:,} landed + {rec['never_fetched']:,} never fetched = {rec['cables']:,} cables "
+        f"+ {rec['other_versions']:,} other versions + {rec['rejects']:,} rejects.",
         "",
         "| stage | seconds | pages/s |",
         "|---|---:|---:|",

@@ -1,4 +1,4 @@
-"""Extract: land the pages of a source (a folder, an archive, a CSV dump or an HTTP mirror), unchanged, in ``raw_page``."""
+"""Extract: land the pages of a source (folder, archive, CSV dump, HTTP mirror), unchanged, in ``raw_page``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import polars as pl
 
-from flows.layout import LANDING_TABLE, Warehouse, utc_now, write_parquet_atomic
+from flows.layout import FETCH_FAILURE_TABLE, LANDING_TABLE, Warehouse, utc_now, write_parquet_atomic
 
 RAW_PAGE_SCHEMA = {
     "source_uri": pl.String,
@@ -22,6 +22,15 @@ RAW_PAGE_SCHEMA = {
     "fetched_at": pl.Datetime("us"),
     "run_id": pl.String,
     "content": pl.Binary,
+}
+# One row per page a source could not deliver (an HTTP mirror: 500s after retries, truncated or
+# oversized bodies, redirect loops, ...): it was seen but never landed, and the reason says why.
+FETCH_FAILURE_SCHEMA = {
+    "source_uri": pl.String,
+    "source": pl.String,
+    "reason": pl.String,
+    "fetched_at": pl.Datetime("us"),
+    "run_id": pl.String,
 }
 
 
@@ -37,6 +46,7 @@ class LandingReport:
     same_content: int = 0
     bytes_landed: int = 0
     too_large: int = 0
+    fetch_failed: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,6 +70,15 @@ def source_files(root: Path) -> list[tuple[Path, int, int]]:
     return found
 
 
+def fetch_failures(warehouse: Warehouse) -> pl.LazyFrame:
+    """Every fetch failure recorded in ``fetch_failure`` (an empty frame of that schema when none)."""
+    folder = warehouse.table_dir(FETCH_FAILURE_TABLE)
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        return pl.LazyFrame(schema=FETCH_FAILURE_SCHEMA)
+    return pl.scan_parquet(files)
+
+
 def landed_index(warehouse: Warehouse) -> pl.DataFrame:
     """The latest landed version of each ``source_uri``: size, mtime and hash."""
     files = warehouse.landed_files()
@@ -81,18 +100,25 @@ def landed_index(warehouse: Warehouse) -> pl.DataFrame:
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 # Archives read member by member, streamed (libarchive): every format of the release's torrents.
 # The full release's CSV dump (cables.csv), plain or compressed.
-CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.xz", ".csv.bz2", ".csv.zst")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.xz", ".csv.bz2")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".zip", ".7z")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One page of a source: where it is, its size and mtime, and how to read its bytes."""
+    """One page of a source: where it is, its size and mtime, and how to read its bytes.
+
+    ``sha256``: the content's hash when the source already holds the bytes (an HTTP body): the
+    landing then compares hashes, never size and mtime alone. ``error``: why the source could not
+    deliver the page (a fetch failure); such an entry is recorded in ``fetch_failure``, not read.
+    """
 
     uri: str
     size: int
     mtime_ns: int
     read: Callable[[], bytes]
+    sha256: str | None = None
+    error: str | None = None
 
 
 def is_archive(path: Path) -> bool:
@@ -151,7 +177,8 @@ def land_source(
     if text.startswith(("http://", "https://")):
         from flows.http_source import http_entries
 
-        return land_entries(text, http_entries(text, warehouse, rate=rate, concurrency=concurrency), warehouse, run_id, chunk_pages)
+        entries = http_entries(text, warehouse, rate=rate, concurrency=concurrency)
+        return land_entries(text, entries, warehouse, run_id, chunk_pages)
     path = Path(text).expanduser().resolve()
     if path.is_dir():
         return land_entries(path.as_uri(), folder_entries(path), warehouse, run_id, chunk_pages)
@@ -175,26 +202,54 @@ def land_entries(
     """Land new and changed pages into ``raw_page``, ``chunk_pages`` per Parquet file.
 
     A page whose URI, size and mtime match its last landing is not read again; a page read again
-    whose content hash is unchanged is not landed twice.
+    whose content hash is unchanged is not landed twice. An entry the source could not deliver
+    (``error``) is counted as ``fetch_failed`` and written to ``fetch_failure`` with its reason,
+    in the same flushes as the pages.
     """
     report = LandingReport(source=source_uri)
     known = {row[0]: row[1:] for row in landed_index(warehouse).iter_rows()}
     rows: list[dict] = []
-    part = 0
+    failures: list[dict] = []
+    part = failure_part = 0
     fetched_at = utc_now()
 
     def flush() -> None:
-        nonlocal part, rows
+        nonlocal part, rows, failure_part, failures
         if rows:
             frame = pl.DataFrame(rows, schema=RAW_PAGE_SCHEMA)
             write_parquet_atomic(frame, warehouse.table_dir(LANDING_TABLE) / f"part-{run_id}-{part:05d}.parquet")
             part += 1
             rows = []
+        if failures:
+            frame = pl.DataFrame(failures, schema=FETCH_FAILURE_SCHEMA)
+            path = warehouse.table_dir(FETCH_FAILURE_TABLE) / f"part-{run_id}-{failure_part:05d}.parquet"
+            write_parquet_atomic(frame, path)
+            failure_part += 1
+            failures = []
 
     for entry in entries:
         report.files_seen += 1
+        if entry.error is not None:
+            report.fetch_failed += 1
+            failures.append(
+                {
+                    "source_uri": entry.uri,
+                    "source": report.source,
+                    "reason": entry.error,
+                    "fetched_at": fetched_at,
+                    "run_id": run_id,
+                }
+            )
+            if len(failures) >= chunk_pages:
+                flush()
+            continue
         previous = known.get(entry.uri)
-        if previous is not None and previous[1] == entry.size and previous[2] == entry.mtime_ns:
+        if (
+            previous is not None
+            and entry.sha256 is None
+            and previous[1] == entry.size
+            and previous[2] == entry.mtime_ns
+        ):
             report.unchanged += 1
             continue
         if entry.size > MAX_PAGE_BYTES:
@@ -204,7 +259,7 @@ def land_entries(
         if len(content) > MAX_PAGE_BYTES:
             report.too_large += 1
             continue
-        sha = hashlib.sha256(content).hexdigest()
+        sha = entry.sha256 or hashlib.sha256(content).hexdigest()
         if previous is not None and previous[0] == sha:
             report.same_content += 1
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -21,6 +22,8 @@ SCHEMA_VERSION = 3
 LANDING_VERSION = 1
 
 LANDING_TABLE = "raw_page"
+# Pages a source could not deliver (HTTP fetch failures), beside the landing: source_uri, reason.
+FETCH_FAILURE_TABLE = "fetch_failure"
 TABLES = (
     "cable",
     "recipient",
@@ -33,6 +36,9 @@ TABLES = (
     "media_link",
     "reject",
 )
+# Tables of cable rows are cut into one folder per year of the reference id (``year=2010/``), so a
+# build that touches a few cables rewrites only their years' files. ``reject`` is one file.
+PARTITIONED = tuple(t for t in TABLES if t != "reject")
 DATABASE_FILE = "cables.duckdb"
 MANIFEST_FILE = "warehouse.json"
 
@@ -65,7 +71,12 @@ class Warehouse:
         return self.root / table
 
     def table_glob(self, table: str) -> str:
-        return str(self.table_dir(table) / "*.parquet")
+        """The Parquet files of a table: ``<table>/*.parquet``, or ``<table>/*/*.parquet`` per partition."""
+        return str(self.table_dir(table) / ("*/*.parquet" if table in PARTITIONED else "*.parquet"))
+
+    def table_files(self, table: str) -> list[Path]:
+        """The Parquet files of a published table, in partition order."""
+        return table_files(self.table_dir(table), table)
 
     @property
     def database(self) -> Path:
@@ -81,9 +92,11 @@ class Warehouse:
     def trash(self, run_id: str) -> Path:
         return self.root / ".trash" / run_id
 
-    def landed_files(self) -> list[Path]:
+    def landed_files(self, run_id: str | None = None) -> list[Path]:
+        """The landing's Parquet files, in landing order; with ``run_id``, those that run wrote."""
         folder = self.table_dir(LANDING_TABLE)
-        return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+        pattern = f"part-{run_id}-*.parquet" if run_id else "*.parquet"
+        return sorted(folder.glob(pattern)) if folder.is_dir() else []
 
     def manifest(self) -> dict | None:
         """The manifest of the last published build, or None for a new warehouse."""
@@ -130,7 +143,7 @@ class Warehouse:
         """
         previous = self.trash(run_id) / "previous"
         previous.mkdir(parents=True, exist_ok=True)
-        for name in (LANDING_TABLE, *TABLES, DATABASE_FILE, MANIFEST_FILE):
+        for name in (LANDING_TABLE, FETCH_FAILURE_TABLE, *TABLES, DATABASE_FILE, MANIFEST_FILE):
             path = self.root / name
             if path.exists():
                 os.replace(path, previous / name)
@@ -148,20 +161,56 @@ class Warehouse:
                 current.unlink()
             os.replace(item, current)
 
-    def swap_in(self, staged: Path, run_id: str) -> None:
-        """Replace each table folder by its staged version (one rename per table)."""
+    def swap_in(self, staged: Path, run_id: str, *, whole: bool = True) -> None:
+        """Put the staged tables in place, one rename per table folder (``whole``) or per partition.
+
+        With ``whole=False`` only the partitions (and unpartitioned tables) present in ``staged``
+        replace their published counterparts; every other file stays where it is, untouched.
+        """
         trash = self.trash(run_id)
         trash.mkdir(parents=True, exist_ok=True)
         for table in TABLES:
+            source = staged / table
+            if not source.is_dir():
+                continue
             current = self.table_dir(table)
-            if current.exists():
-                os.replace(current, trash / table)
-            os.replace(staged / table, current)
+            if whole or table not in PARTITIONED or not current.is_dir():
+                if current.exists():
+                    os.replace(current, trash / table)
+                os.replace(source, current)
+                continue
+            (trash / table).mkdir(parents=True, exist_ok=True)
+            for partition in sorted(source.iterdir()):
+                target = current / partition.name
+                if target.exists():
+                    os.replace(target, trash / table / partition.name)
+                os.replace(partition, target)
         shutil.rmtree(trash, ignore_errors=True)
 
     def cleanup(self, run_id: str) -> None:
         shutil.rmtree(self.staging(run_id), ignore_errors=True)
         shutil.rmtree(self.trash(run_id), ignore_errors=True)
+
+
+def fingerprint(*folders: Path) -> str:
+    """A hash of the names and contents of the files under ``folders`` (code, SQL, reference data)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def table_files(folder: Path, table: str) -> list[Path]:
+    """The Parquet files of ``table`` under its folder ``folder`` (staged or published)."""
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*/*.parquet" if table in PARTITIONED else "*.parquet"))
+
+
+def partition_name(year: int | None) -> str:
+    """The folder of a partition: ``year=2010``, or ``year=unknown`` for an id without a year."""
+    return f"year={year if year is not None else 'unknown'}"
 
 
 def _write_json(path: Path, data: dict) -> None:

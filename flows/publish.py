@@ -10,13 +10,26 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from cables.checks import declared_checks, failed_checks
-from flows.layout import LANDING_TABLE, TABLES, BuildError, Warehouse, write_parquet_atomic
-from flows.lookups import load_lookups
+from flows.landing import RAW_PAGE_SCHEMA, fetch_failures
+from flows.layout import (
+    LANDING_TABLE,
+    PARTITIONED,
+    SCHEMA_VERSION,
+    TABLES,
+    BuildError,
+    Warehouse,
+    fingerprint,
+    table_files,
+    write_parquet_atomic,
+)
+from flows.lookups import REFERENCE_DIR, load_lookups
 from flows.serve import create_views
-from transforms.cable import cable, current_version, distinct_versions
+from transforms.cable import cable, current_version, distinct_versions, two_digit_year
 from transforms.cable_change import cable_change
 from transforms.parse import CHILD_TABLES, parsed_tables
-from transforms.reject import reject
+from transforms.reject import fetch_reject, reject
+
+TRANSFORMS_DIR = Path(__file__).resolve().parent.parent / "transforms"
 
 Piece = tuple[str, int, int]
 """Rows ``offset .. offset + length`` of one landed Parquet file."""
@@ -48,10 +61,39 @@ def plan_batches(files: list[Path], workers: int, batch_pages: int) -> list[list
     return batches
 
 
+def split_pieces(pieces: list[Piece], workers: int) -> list[list[Piece]]:
+    """Deal ``pieces`` into at most ``workers`` batches of near-equal page counts, in order."""
+    total = sum(length for _, _, length in pieces)
+    if not total:
+        return []
+    count = min(max(1, workers), len(pieces))
+    batches: list[list[Piece]] = [[] for _ in range(count)]
+    seen = 0
+    for piece in pieces:
+        batches[min(count - 1, seen * count // total)].append(piece)
+        seen += piece[2]
+    return [b for b in batches if b]
+
+
+def parser_fingerprint() -> str:
+    """What the parsed tables depend on besides the pages: the transforms and the reference data."""
+    return fingerprint(TRANSFORMS_DIR, REFERENCE_DIR)
+
+
+def needs_full_parse(warehouse: Warehouse, manifest: dict | None, parser: str) -> bool:
+    """Whether every landed page must be parsed again: nothing published yet, another table schema,
+    another parser (transforms or reference data changed), or a published table missing."""
+    if manifest is None or manifest.get("schema_version") != SCHEMA_VERSION or manifest.get("parser") != parser:
+        return True
+    return not all(warehouse.table_files(table) for table in TABLES)
+
+
 def read_pieces(pieces: list[Piece], columns: list[str]) -> pl.DataFrame:
-    """The rows of a batch, in order."""
+    """The rows of a batch, in order (no pieces: no rows, the landing's columns)."""
     frames = [pl.scan_parquet(f).slice(offset, length).select(columns) for f, offset, length in pieces]
-    return pl.concat(frames).collect() if frames else pl.DataFrame()
+    if not frames:
+        return pl.DataFrame(schema={c: RAW_PAGE_SCHEMA[c] for c in columns})
+    return pl.concat(frames).collect()
 
 
 def parse_batch(pieces: list[Piece], out_dir: Path, batch: int) -> Path:
@@ -70,8 +112,92 @@ def _scan(parsed_dir: Path, name: str) -> pl.LazyFrame:
     return pl.scan_parquet(parsed_dir / name / "*.parquet")
 
 
-def publish_tables(warehouse: Warehouse, parsed_dir: Path, out_dir: Path) -> dict[str, int]:
-    """Write every published table into ``out_dir`` from the parsed batches and the landing.
+# The order rows are written in within a partition (stable: ties keep the order of the transform).
+SORT_KEYS = {
+    "cable": ["reference_id"],
+    "page_version": ["reference_id", "rank"],
+    "cable_version": ["reference_id", "version_rank"],
+    "cable_change": ["reference_id"],
+    "media_link": ["reference_id", "url"],
+    "recipient": ["reference_id", "position"],
+    "tag": ["reference_id", "position", "part"],
+    "reference": ["reference_id", "position", "part"],
+    "paragraph": ["reference_id", "position"],
+    "reject": ["source_uri", "sha256"],
+}
+
+
+def reference_year(reference_id: pl.Expr) -> pl.Expr:
+    """The year a reference id starts with (``10TRIPOLI95`` -> 2010); null when it starts with no year."""
+    return pl.when(reference_id.str.contains(r"^\d\d")).then(two_digit_year(reference_id.str.slice(0, 2)))
+
+
+def _partition(reference_id: pl.Expr) -> pl.Expr:
+    year = reference_year(reference_id).cast(pl.String).fill_null("unknown")
+    return pl.concat_str(pl.lit("year="), year)
+
+
+def affected_cables(parsed_dir: Path) -> pl.DataFrame:
+    """One row per cable (``reference_id``) that one of the parsed pages is a version of."""
+    return (
+        _scan(parsed_dir, "page")
+        .filter(pl.col("reject_reason").is_null())
+        .select("reference_id")
+        .unique()
+        .sort("reference_id")
+        .collect()
+    )
+
+
+def other_pages(warehouse: Warehouse, cables: pl.DataFrame, parsed_dir: Path, new_files: list[Path]) -> list[Piece]:
+    """Where the earlier landed pages of ``cables`` are, except those parsed already: one piece each.
+
+    Their published ``page_version`` rows name them (by content hash); the landing says where
+    each content is. A cable's tables are then derived from all its pages, old and new.
+    """
+    published = warehouse.table_files("page_version")
+    if not published or cables.is_empty():
+        return []
+    parsed = _scan(parsed_dir, "page").select("sha256")
+    wanted = (
+        pl.scan_parquet(published)
+        .join(cables.lazy(), on="reference_id", how="semi")
+        .select("sha256")
+        .unique()
+        .join(parsed, on="sha256", how="anti")
+        .collect()
+    )
+    if wanted.is_empty():
+        return []
+    skip = {str(f) for f in new_files}
+    pieces: list[Piece] = []
+    for file in warehouse.landed_files():
+        if str(file) in skip:
+            continue
+        rows = (
+            pl.scan_parquet(file)
+            .select("sha256")
+            .with_row_index("row")
+            .join(wanted.lazy(), on="sha256", how="semi")
+            .unique("sha256", keep="first", maintain_order=True)
+            .collect()
+        )
+        wanted = wanted.join(rows.select("sha256"), on="sha256", how="anti")
+        pieces += [(str(file), row, 1) for row in rows["row"].to_list()]
+        if wanted.is_empty():
+            break
+    return pieces
+
+
+def publish_tables(
+    warehouse: Warehouse, parsed_dir: Path, out_dir: Path, cables: pl.DataFrame | None = None
+) -> dict[str, int]:
+    """Write the published tables into ``out_dir`` from the parsed batches and the landing.
+
+    With ``cables`` (the cables a build touched, see :func:`affected_cables`), the parsed batches
+    hold every page of those cables and nothing else: their rows replace theirs in the published
+    partitions of their years, and only those partitions (and ``reject``, when pages were
+    rejected) are written. Without it, every landed page was parsed and every table is written.
 
     Checks that each landed page is a current cable, another version of one, or a reject, and
     raises :class:`BuildError` (nothing published) when the counts do not reconcile.
@@ -99,43 +225,97 @@ def publish_tables(warehouse: Warehouse, parsed_dir: Path, out_dir: Path) -> dic
         # Article links are facts about the cable, whichever build printed them.
         "media_link": _scan(parsed_dir, "media_link")
         .unique(["reference_id", "url"], keep="first")
-        .select("reference_id", "url", "host")
-        .sort("reference_id", "url"),
+        .select("reference_id", "url", "host"),
     }
     for name in CHILD_TABLES:
         child = _scan(parsed_dir, name).join(owner, on=["reference_id", "content_sha256", "batch"], how="semi")
-        key = [c for c in ("reference_id", "position", "part") if c in child.collect_schema().names()]
-        frames[name] = child.drop("content_sha256", "batch").sort(key)
+        frames[name] = child.drop("content_sha256", "batch")
 
-    counts: dict[str, int] = {}
+    failed = fetch_reject(fetch_failures(warehouse), landed).collect()
     for name in TABLES:
-        frame = frames[name].collect()
-        counts[name] = frame.height
+        frame = frames[name].sort(SORT_KEYS[name], maintain_order=True).collect()
+        if name in PARTITIONED:
+            _write_partitions(frame, name, out_dir, warehouse, cables)
+            continue
+        # reject: the rejects of the parsed pages (with those published before, when incremental)
+        # and the pages that never could be fetched (always recomputed: a later fetch may land them).
+        published = warehouse.table_files(name)
+        if cables is not None and published:
+            old = pl.read_parquet(published).filter(pl.col("sha256").is_not_null())
+            frame = pl.concat([old, frame]).unique(SORT_KEYS[name], keep="first")
+        frame = pl.concat([frame, failed]).sort(SORT_KEYS[name], nulls_last=True)
+        if cables is not None and published and frame.equals(pl.read_parquet(published)):
+            continue  # unchanged: the published file stays
         write_parquet_atomic(frame, out_dir / name / "part-00000.parquet")
 
+    counts = {name: _rows(_final_files(warehouse, out_dir, name)) for name in TABLES}
     landed_pages = landed.select(pl.len()).collect().item()
-    accounted = counts["page_version"] + counts["reject"]
-    current_pages = page_version.filter(pl.col("status") == "current").height
-    if accounted != landed_pages or current_pages != counts["cable"]:
+    current_pages = (
+        pl.scan_parquet(_final_files(warehouse, out_dir, "page_version"))
+        .filter(pl.col("status") == "current")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    # Every landed page is a version of a cable or a reject; so is every page never fetched.
+    if counts["page_version"] + counts["reject"] != landed_pages + failed.height or current_pages != counts["cable"]:
         raise BuildError(
-            f"pages do not reconcile: {landed_pages} landed, {counts['cable']} cables + "
-            f"{counts['page_version'] - current_pages} other versions + {counts['reject']} rejects"
+            f"pages do not reconcile: {landed_pages} landed + {failed.height} never fetched, {counts['cable']} "
+            f"cables + {counts['page_version'] - current_pages} other versions + {counts['reject']} rejects"
         )
     counts["raw_page"] = landed_pages
+    counts["never_fetched"] = failed.height
     return counts
 
 
+_EMPTY_PARTITION = "year=unknown"
+
+
+def _write_partitions(
+    frame: pl.DataFrame, name: str, out_dir: Path, warehouse: Warehouse, cables: pl.DataFrame | None
+) -> None:
+    """Write ``frame`` as one file per year partition; with ``cables``, merged into the published rows."""
+    frame = frame.with_columns(_partition(pl.col("reference_id")).alias("_partition"))
+    if cables is None:
+        # An empty table still gets one (empty) file, so its schema can be read.
+        partitions = sorted(frame["_partition"].unique().to_list()) or [_EMPTY_PARTITION]
+    else:
+        partitions = sorted(cables.select(_partition(pl.col("reference_id"))).to_series().unique().to_list())
+    for partition in partitions:
+        rows = frame.filter(pl.col("_partition") == partition).drop("_partition")
+        published = warehouse.table_dir(name) / partition
+        if cables is not None and published.is_dir():
+            old = pl.read_parquet(published / "*.parquet").join(cables, on="reference_id", how="anti")
+            rows = pl.concat([old, rows]).sort(SORT_KEYS[name], maintain_order=True)
+        write_parquet_atomic(rows, out_dir / name / partition / "part-00000.parquet")
+
+
+def _final_files(warehouse: Warehouse, staged: Path, table: str) -> list[str]:
+    """The files ``table`` will have once ``staged`` is swapped in (partition by partition)."""
+    new = table_files(staged / table, table)
+    if table not in PARTITIONED:
+        return [str(f) for f in (new or warehouse.table_files(table))]
+    replaced = {f.parent.name for f in new}
+    kept = [f for f in warehouse.table_files(table) if f.parent.name not in replaced]
+    return sorted(str(f) for f in [*kept, *new])
+
+
+def _rows(files: list[str]) -> int:
+    return sum(pq.read_metadata(f).num_rows for f in files)
+
+
 def check_staged_tables(warehouse: Warehouse, tables_dir: Path, sql_dir: Path) -> int:
-    """Run the data tests of ``sql/schema.yml`` on the staged tables, before they are published.
+    """Run the data tests of ``sql/schema.yml`` on the tables as they will be once the staged files
+    are swapped in (staged partitions, and the published ones they leave in place).
 
     Raises :class:`BuildError` naming every failed check (nothing is published then); returns
     the number of checks that passed.
     """
     checks = declared_checks(sql_dir / "schema.yml")
-    globs = {LANDING_TABLE: warehouse.table_glob(LANDING_TABLE)}
-    globs |= {table: str(tables_dir / table / "*.parquet") for table in TABLES}
+    globs: dict[str, str | list[str]] = {LANDING_TABLE: warehouse.table_glob(LANDING_TABLE)}
+    globs |= {table: _final_files(warehouse, tables_dir, table) for table in TABLES}
     with duckdb.connect() as con:
-        create_views(con, globs, sql_dir)
+        create_views(con, globs, sql_dir, reference_tables=True)
         failures = failed_checks(con, checks)
     if failures:
         listed = "; ".join(f"{check.name} ({count:,} rows)" for check, count in failures)

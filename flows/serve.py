@@ -76,17 +76,30 @@ def _document(con: duckdb.DuckDBPyConnection, name: str, docs: dict[str, tuple[s
             con.execute(f"comment on column {name}.{sql_identifier(column)} is {sql_literal(text)}")
 
 
-def create_views(con: duckdb.DuckDBPyConnection, table_globs: dict[str, str], sql_dir: Path) -> None:
-    """On ``con``: a view per table (over its Parquet glob), per reference file and per ``.sql`` file."""
+def create_views(
+    con: duckdb.DuckDBPyConnection,
+    table_globs: dict[str, str | list[str]],
+    sql_dir: Path,
+    *,
+    reference_tables: bool = False,
+) -> None:
+    """On ``con``: a view per table (over its Parquet glob or files), per reference file and per ``.sql`` file.
+
+    Partition folders (``year=2010``) are not read as columns: a table has the columns its files hold.
+    ``reference_tables`` loads the reference files into tables once instead (for a connection
+    that runs many queries and is then dropped, like the data checks).
+    """
     for table, glob in table_globs.items():
-        con.execute(f"create view {table} as select * from read_parquet({sql_literal(glob)})")
+        files = sql_literal(glob) if isinstance(glob, str) else "[" + ", ".join(sql_literal(f) for f in glob) + "]"
+        con.execute(f"create view {table} as select * from read_parquet({files}, hive_partitioning = false)")
     for name, (file, columns, header) in REFERENCE_VIEWS.items():
         path = REFERENCE_DIR / file
         if not path.exists():
             continue
         types = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in columns.items()) + "}"
+        kind = "table" if reference_tables else "view"
         con.execute(
-            f"create view {name} as select * from read_csv({sql_literal(str(path))}, "
+            f"create {kind} {name} as select * from read_csv({sql_literal(str(path))}, "
             f"header = {str(header).lower()}, columns = {types})"
         )
     pending = sql_views(sql_dir)

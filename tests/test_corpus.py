@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from flows.layout import Warehouse
 from tests.oracle import meta_table
 
 pytestmark = pytest.mark.corpus
@@ -40,7 +41,7 @@ def _uri_path(uri: str) -> Path:
 
 
 def _table(warehouse: Path, name: str, columns: list[str] | None = None) -> pl.DataFrame:
-    return pl.read_parquet(str(warehouse / name / "*.parquet"), columns=columns)
+    return pl.read_parquet(Warehouse.at(warehouse).table_files(name), columns=columns, hive_partitioning=False)
 
 
 def _viewer_time(text: str) -> datetime | str:

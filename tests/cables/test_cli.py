@@ -89,7 +89,7 @@ def test_sql_runs_read_only_statements_only(sample_warehouse, query, message):
     [
         "select * from read_csv('/etc/passwd')",
         "select * from read_text('{outside}')",
-        "select * from read_parquet('{warehouse}/../*/cable/*.parquet')",
+        "select * from read_parquet('{warehouse}/../*/cable/*/*.parquet')",
         "attach '{outside}' as other",
     ],
 )

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from flows.build import build_warehouse
-from flows.layout import TABLES, BuildError, Warehouse
+from flows.layout import PARTITIONED, TABLES, BuildError, Warehouse
 
 KEYS = {
     "cable": ["reference_id"],
@@ -33,7 +33,7 @@ def files_under(folder: Path) -> list[Path]:
 
 
 def table(warehouse: Path, name: str) -> pl.DataFrame:
-    return pl.read_parquet(warehouse / name / "*.parquet")
+    return pl.read_parquet(Warehouse.at(warehouse).table_files(name), hive_partitioning=False)
 
 
 def build(source: Path, warehouse: Path, **kw) -> dict:
@@ -54,8 +54,12 @@ def test_every_sample_file_is_accounted_for(sample_build, sample_dir):
 
 def test_layout_holds_only_current_parquet_files(sample_warehouse):
     for name in (*TABLES, "raw_page"):
-        entries = list((sample_warehouse / name).iterdir())
+        entries = [p for p in (sample_warehouse / name).rglob("*") if p.is_file()]
         assert entries and all(p.suffix == ".parquet" for p in entries), name
+        if name in PARTITIONED:
+            # One folder per year of the reference id, one file in each.
+            assert all(re.fullmatch(r"year=(19[6-9]\d|20[01]\d)", p.parent.name) for p in entries), name
+            assert len(entries) == len({p.parent for p in entries}), name
     assert not (sample_warehouse / ".staging").exists() or not any((sample_warehouse / ".staging").iterdir())
     manifest = json.loads((sample_warehouse / "warehouse.json").read_text())
     assert manifest["schema_version"] >= 1 and manifest["rows"]["cable"] == 32
