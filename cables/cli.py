@@ -98,9 +98,12 @@ def build(source: str | None, warehouse: Path | None, full_rebuild: bool, rate: 
     same source lands nothing new, re-parses nothing and rewrites no table. Exits 0 when a
     warehouse was published (rejected pages are data, listed in the reject table), 1 otherwise.
     """
-    from flows.build import build_warehouse
+    from flows.build import PROGRESS_LISTENERS, build_warehouse
     from flows.layout import BuildError
 
+    bar = ParseProgress() if sys.stderr.isatty() else None
+    if bar:
+        PROGRESS_LISTENERS.append(bar.update)
     try:
         result = build_warehouse(
             source=source,
@@ -113,7 +116,40 @@ def build(source: str | None, warehouse: Path | None, full_rebuild: bool, rate: 
         _fail(str(exc))
     except Exception as exc:
         _fail(f"build failed: {type(exc).__name__}: {exc}")
+    finally:
+        if bar:
+            PROGRESS_LISTENERS.remove(bar.update)
+            bar.close()
     click.echo(format_summary(result))
+
+
+class ParseProgress:
+    """A progress bar of the pages parsed, on stderr (a terminal): one bar per parse round."""
+
+    def __init__(self, console=None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("parsing pages"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console or Console(stderr=True),
+        )
+        self.task = None
+        self.total = None
+
+    def update(self, done: int, total: int) -> None:
+        if self.task is None or total != self.total or done < self.progress.tasks[self.task].completed:
+            if self.task is None:
+                self.progress.start()
+            self.task, self.total = self.progress.add_task("parse", total=total), total
+        self.progress.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.progress.stop()
 
 
 def format_summary(result: dict) -> str:

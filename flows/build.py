@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -35,6 +36,10 @@ from flows.publish import (
     split_pieces,
 )
 from flows.serve import build_database
+
+# Called with (pages parsed, pages to parse) after each parse batch; `cables build` draws its
+# progress bar with one.
+PROGRESS_LISTENERS: list[Callable[[int, int], None]] = []
 
 
 @task(name="land-pages")
@@ -273,6 +278,8 @@ def _parse(batches: list[list[tuple[str, int, int]]], parsed: Path, first: int, 
         future.result()
         done += pages
         update_progress_artifact(progress, 100.0 * done / total)
+        for listener in PROGRESS_LISTENERS:
+            listener(done, total)
 
     for i, pieces in enumerate(batches):
         # At most `workers` batches in flight: each holds its pages in memory.

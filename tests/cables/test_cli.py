@@ -279,3 +279,31 @@ def test_the_standalone_duckdb_cli_reads_the_warehouse(sample_warehouse, tmp_pat
     assert out.returncode == 0, out.stderr
     with duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True) as con:
         assert out.stdout.split() == ["n", str(con.execute("select count(*) from cable").fetchone()[0])]
+
+
+def test_build_progress_bar_draws_each_parse_round():
+    import io
+
+    from rich.console import Console
+
+    from cables.cli import ParseProgress
+
+    out = io.StringIO()
+    bar = ParseProgress(Console(file=out, force_terminal=True, width=80))
+    for done in (2500, 5000):
+        bar.update(done, 5000)
+    bar.update(3, 3)  # the second round: the earlier pages of the touched cables
+    bar.close()
+    text = out.getvalue()
+    assert "parsing pages" in text and "5000/5000" in text and "3/3" in text
+
+
+def test_each_parse_batch_reports_progress_to_listeners(prefect_harness, sample_dir, tmp_path, monkeypatch):
+    from flows import build as build_module
+
+    monkeypatch.setenv("CABLES_BATCH_PAGES", "10")
+    calls = []
+    monkeypatch.setattr(build_module, "PROGRESS_LISTENERS", [lambda done, total: calls.append((done, total))])
+    build_module.build_warehouse(source=str(sample_dir), warehouse=str(tmp_path / "wh"))
+    assert len(calls) >= 6 and calls[-1] == (57, 57)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
