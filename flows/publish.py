@@ -23,7 +23,7 @@ from flows.layout import (
     write_parquet_atomic,
 )
 from flows.lookups import REFERENCE_DIR, load_lookups
-from flows.serve import create_views
+from flows.serve import create_views, sql_views
 from transforms.cable import cable, current_version, distinct_versions, two_digit_year
 from transforms.cable_change import cable_change
 from transforms.parse import CHILD_TABLES, parsed_tables
@@ -316,6 +316,12 @@ def check_staged_tables(warehouse: Warehouse, tables_dir: Path, sql_dir: Path) -
     globs |= {table: _final_files(warehouse, tables_dir, table) for table in TABLES}
     with duckdb.connect() as con:
         create_views(con, globs, sql_dir, reference_tables=True)
+        # Each view is computed once, into a table the checks of it then read (a view is checked
+        # by many queries, and its result is small next to the tables it reads).
+        con.execute("create schema checked")
+        for name in sorted({check.model for check in checks} & {name for name, _, _ in sql_views(sql_dir)}):
+            con.execute(f"create table checked.{name} as select * from main.{name}")
+        con.execute("set search_path = 'checked,main'")
         failures = failed_checks(con, checks)
     if failures:
         listed = "; ".join(f"{check.name} ({count:,} rows)" for check, count in failures)
