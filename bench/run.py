@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    python bench/run.py --source DIR [--warehouse DIR] [--batch-pages N] [--workers N] [--json] [--prefect]
+    python bench/run.py --source DIR [--warehouse DIR] [--batch-pages N] [--workers N] [--json] [--rerun] [--prefect]
 
 By default the build calls the building blocks of the ``build-warehouse`` flow directly (no
 Prefect), into a fresh temporary folder (removed afterwards) or into ``--warehouse`` (emptied
@@ -39,6 +39,10 @@ parse pages/s / baseline pages/s.
 ``--prefect`` instead runs the real flow ``flows.build.build_warehouse`` end to end (on a
 temporary Prefect server started for the run) and reports its total wall time, which includes
 the import of Prefect and the start-up of that server.
+
+``--rerun`` then runs the real flow twice more on the same source, where nothing is new: the
+second run's wall time is the cost of a scheduled run that finds nothing to do (``noop_rerun_s``);
+the first one's extra time is Prefect's start-up (``prefect_startup_s``), reported apart.
 
 ``--json`` prints, as the last line of stdout, one JSON object with every figure.
 Sizes are in MB of 10^6 bytes.
@@ -85,10 +89,11 @@ _PRE = re.compile(r"<pre>(.*?)</pre>", re.S)
 
 def prepare_warehouse(path: Path | None) -> tuple[Path, bool]:
     """The folder to build in and whether it is a temporary one (to delete afterwards)."""
-    from flows.layout import DATABASE_FILE, LANDING_TABLE, MANIFEST_FILE, TABLES
+    from flows.layout import DATABASE_FILE, FETCH_FAILURE_TABLE, LANDING_TABLE, MANIFEST_FILE, TABLES
 
     # What a warehouse folder may hold; anything else in --warehouse stops the benchmark.
-    entries = {LANDING_TABLE, *TABLES, DATABASE_FILE, MANIFEST_FILE, ".lock", ".staging", ".trash"}
+    entries = {LANDING_TABLE, FETCH_FAILURE_TABLE, *TABLES, DATABASE_FILE, MANIFEST_FILE}
+    entries |= {"runs", "http_cache", ".lock", ".staging", ".trash"}
     if path is None:
         return Path(tempfile.mkdtemp(prefix="cables-bench-")) / "warehouse", True
     path = path.expanduser().resolve()
@@ -193,8 +198,8 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
     """Build the warehouse stage by stage, as the flow does, and query every view."""
     from cables.settings import settings
     from flows.landing import land_source
-    from flows.layout import LANDING_VERSION, SCHEMA_VERSION, Warehouse, new_run_id, utc_now
-    from flows.publish import check_staged_tables, parse_batch, plan_batches, publish_tables
+    from flows.layout import LANDING_VERSION, SCHEMA_VERSION, Warehouse, fingerprint, new_run_id, utc_now
+    from flows.publish import check_staged_tables, parse_batch, parser_fingerprint, plan_batches, publish_tables
     from flows.serve import build_database, connect_read_only, sql_views
 
     cfg = settings()
@@ -229,6 +234,8 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
                     "run_id": run_id,
                     "built_at": utc_now().isoformat(),
                     "sources": [landing.source],
+                    "parser": parser_fingerprint(),
+                    "views": fingerprint(cfg.sql_dir),
                     "rows": counts,
                 }
             )
@@ -279,6 +286,29 @@ def run_prefect(source: Path, root: Path, batch_pages: int, workers: int) -> dic
         "landing": result["landing"],
         "batches": None,
         "workers": workers,
+    }
+
+
+def run_noop_reruns(source: Path, root: Path) -> dict:
+    """Run the real flow twice more on the built warehouse: nothing is new either time.
+
+    The first call includes Prefect's start-up (a temporary server); the second is the re-run
+    a schedule pays when nothing changed.
+    """
+    from flows.build import build_warehouse
+    from flows.layout import Warehouse
+
+    start = time.perf_counter()
+    build_warehouse(source=str(source), warehouse=str(root))
+    first = time.perf_counter()
+    result = build_warehouse(source=str(source), warehouse=str(root))
+    second = time.perf_counter()
+    run = json.loads((Warehouse.at(root).runs_dir / f"{result['run_id']}.json").read_text())
+    return {
+        "noop_rerun_s": second - first,
+        "prefect_startup_s": max(0.0, (first - start) - (second - first)),
+        "noop_rerun_mode": run["parse"]["mode"],
+        "noop_rerun_stages": run["seconds"],
     }
 
 
@@ -337,6 +367,12 @@ def report(figures: dict) -> str:
     ]
     for table, rows in figures["rows"].items():
         lines.append(f"  {table:<16} {rows:>10,} {figures['table_mb'].get(table, 0):>11.2f}")
+    if "noop_rerun_s" in figures:
+        lines += [
+            "",
+            f"  re-run with nothing new: {figures['noop_rerun_s']:.2f} s (parse mode "
+            f"{figures['noop_rerun_mode']}; Prefect start-up apart: {figures['prefect_startup_s']:.1f} s)",
+        ]
     if figures["query_rows"]:
         lines += ["", f"  {'view':<24} {'rows':>10}"]
         lines += [f"  {name:<24} {rows:>10,}" for name, rows in figures["query_rows"].items()]
@@ -380,6 +416,12 @@ def main(argv: list[str] | None = None) -> int:
         "--json", action="store_true", help="Also print every figure as one JSON object, the last line of stdout."
     )
     parser.add_argument(
+        "--rerun",
+        action="store_true",
+        help="Then run the real flow twice more on the same source (nothing new): report the time of "
+        "a re-run with nothing to do, and Prefect's start-up apart.",
+    )
+    parser.add_argument(
         "--prefect",
         action="store_true",
         help="Run the real Prefect flow build_warehouse end to end instead of the stages one by one "
@@ -404,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run = (run_prefect if args.prefect else run_stages)(source, root, args.batch_pages, args.workers)
         rss = rss_mb()  # before the baseline's processes add to "children"
+        reruns = run_noop_reruns(source, root) if args.rerun else {}
         sizes = parquet_bytes(root)
         duckdb_bytes = (root / DATABASE_FILE).stat().st_size if (root / DATABASE_FILE).exists() else 0
     finally:
@@ -448,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         "query_rows": run["query_rows"],
         "landing": run["landing"],
         "warehouse": None if temporary else str(root),
+        **reruns,
     }
     print(report(figures), flush=True)
     if args.json:
