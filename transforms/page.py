@@ -6,6 +6,8 @@ import hashlib
 
 import polars as pl
 
+from transforms.csv_record import CSV_RECORD_PAGE, UNREADABLE_CSV_RECORD
+
 # The viewer's entities: newlines are written ``&#x000A;``; the rest are the usual five.
 _ENTITIES = ["&#x000A;", "&#x000a;", "&#10;", "&lt;", "&gt;", "&quot;", "&#39;", "&apos;", "&nbsp;", "&amp;"]
 _ENTITY_TEXT = ["\n", "\n", "\n", "<", ">", '"', "'", "'", " ", "&"]
@@ -132,6 +134,8 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         "sha256",
         text.str.len_bytes().alias("_len"),
         text.str.contains("<h3>Viewing cable", literal=True).alias("_is_cable"),
+        text.str.starts_with(CSV_RECORD_PAGE).alias("_from_csv"),
+        text.str.extract(UNREADABLE_CSV_RECORD, 1).alias("_csv_reject"),
         text.str.extract(TITLE, 1).alias("h3"),
         text.str.extract_groups(META_TABLE).alias("m"),
         text.str.extract(MEDIA_LINKS, 1)
@@ -147,7 +151,8 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     out = out.with_columns(pre_html).drop("pre")
     # Pages saved as text take the text path; the HTML one finds nothing in them.
     as_text = text_rendering(pages.filter(~pl.col("text").str.contains("<h3>Viewing cable", literal=True)))
-    html_columns = [c for c in out.collect_schema().names() if c not in ("sha256", "_len", "_is_cable")]
+    own = ("sha256", "_len", "_is_cable", "_from_csv", "_csv_reject")
+    html_columns = [c for c in out.collect_schema().names() if c not in own]
     out = out.join(as_text, on="sha256", how="left", suffix="_text").with_columns(
         [pl.coalesce(c, f"{c}_text") if c != "media_urls" else pl.col(c) for c in html_columns]
     )
@@ -161,6 +166,8 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     reason = (
         pl.when(pl.col("_len") == 0)
         .then(pl.lit("empty file"))
+        .when(pl.col("_csv_reject").is_not_null())
+        .then(pl.col("_csv_reject"))
         .when(~pl.col("_is_cable"))
         .then(pl.lit("not a cable page"))
         .when(pl.col("reference_id").is_null())
@@ -171,7 +178,8 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         .then(pl.lit("cable page without a reference id"))
         .when(created_at.is_null())
         .then(pl.lit("unreadable Created date"))
-        .when(released_at.is_null())
+        # A cables.csv record has no Released date: it is unknown (null), not unreadable.
+        .when(released_at.is_null() & ~pl.col("_from_csv"))
         .then(pl.lit("unreadable Released date"))
     )
     out = out.select(

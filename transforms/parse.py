@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.cable import cable_version
+from transforms.csv_record import rendered_csv_records
 from transforms.lookups import Lookups
 from transforms.media_link import media_link
 from transforms.page import decoded_text, parsed_page
@@ -17,11 +18,13 @@ CHILD_TABLES = ("recipient", "tag", "reference", "paragraph")
 
 
 def page_text(raw_pages: pl.DataFrame) -> pl.LazyFrame:
-    """One row per distinct page content: ``sha256`` and the decoded ``text``."""
+    """One row per distinct page content: ``sha256`` and the decoded ``text`` (a ``cables.csv`` record
+    as the viewer page it stands for)."""
     distinct = raw_pages.select("sha256", "content").unique("sha256", keep="first")
-    return distinct.lazy().select(
+    text = distinct.lazy().select(
         "sha256", pl.col("content").map_batches(decoded_text, return_dtype=pl.String).alias("text")
     )
+    return rendered_csv_records(text)
 
 
 def parsed_tables(raw_pages: pl.DataFrame, lookups: Lookups | None = None) -> dict[str, pl.DataFrame]:

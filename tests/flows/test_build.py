@@ -235,14 +235,15 @@ def test_each_run_leaves_a_manifest_and_a_prefect_artifact(prefect_harness, samp
 
     run = json.loads((sample_warehouse / "runs" / f"{sample_build['run_id']}.json").read_text())
     assert run["rows"] == sample_build["rows"] and run["landing"]["files_seen"] == 57
-    assert run["reconciliation"] == {"pages": 57, "cables": 32, "other_versions": 23, "rejects": 2}
+    assert run["reconciliation"] == {"pages": 57, "never_fetched": 0, "cables": 32, "other_versions": 23, "rejects": 2}
+    assert run["parse"] == {"mode": "full", "pages": 57, "cables_touched": None}
     assert set(run["seconds"]) == {"land", "parse", "publish", "views"} and run["code"]["cables_warehouse"]
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["warehouse-build"]))
         )
     (ours,) = [a for a in artifacts if f"# Warehouse build {sample_build['run_id']}" in a.data]
-    assert "Pages 57 = 32 cables + 23 other versions + 2 rejects." in ours.data
+    assert "Pages 57 landed + 0 never fetched = 32 cables + 23 other versions + 2 rejects." in ours.data
 
 
 def test_a_failed_data_check_keeps_the_previous_warehouse(prefect_harness, sample_dir, tmp_path, monkeypatch):
