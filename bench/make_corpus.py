@@ -14,8 +14,8 @@ How a page is made
     * The ids and months are the release's own: ``data/reference/cable2month.csv.gz`` (reference
       id, month of creation); the year is the id's first two digits (``66``-``99`` are the 1900s,
       the rest the 2000s), as ``transforms.cable.two_digit_year`` reads it. The ids are taken in a
-      seeded order: first one id of every year of the release (36 years, 1966-2010), then all
-      the others in a seeded shuffle. Any ``--pages`` of 36 or more therefore spans every year,
+      seeded order: first one id of every year of the release (32 years, 1966-2010), then all
+      the others in a seeded shuffle. Any ``--pages`` of 32 or more therefore spans every year,
       and beyond that the years and stations come in the release's proportions; the first N ids
       of a seed are a prefix of the first M > N, so a 10k corpus is a subset of the 50k one.
     * Page ``i`` is re-keyed from template ``i mod T``: the templates are the files under
@@ -48,18 +48,20 @@ viewer build of the templates.
 What it does not: a body is the template's cable, so its subject, tags, classification, REF
 items (the ids it cites still point to the template's cited cables), paragraph texts, the
 station and serial written in the body (``TRIPOLI 000095``, page markers
-``TRIPOLI 00000095 001.2 OF 002``), the routing lines of the header (``DE RUEHTRO #0095/01
-0331408``, with its Julian date), datelines pasted into bodies (``Sunday, 22 March 2009``), the
-declassification dates and the Released cell all stay the template's; the Origin cell's link
-(``/origin/14_0.html``) and the sidebar are the template's. With the 57 sample pages the bodies
-repeat every 55 pages (15 of them are versions of 09RIYADH447); pass the shared corpus
-(``--templates /tmp/corpus``, 9,490 cable pages) for more distinct texts. By default there is
-exactly one page per cable: no duplicates across mirrors and no older builds. With
-``--versions FRACTION`` a seeded FRACTION of the cables also gets a second page, an older viewer
-build under ``DIR/_history/<stamp>/cable/YYYY/MM/<ID><ext>`` as the real mirrors keep them: the
-next template of the same template cable (another build of it, so another version or a copy of
-the same text), or the same template when the templates hold one build only (an exact copy);
-``<stamp>`` is that template's own ``_history`` stamp, else ``20101130-0000_synthetic``.
+``TRIPOLI 00000095 001.2 OF 002``), the routing lines, sender and addressees of the header
+(``FM AMEMBASSY TRIPOLI``, ``DE RUEHTRO #0095/01 0331408`` with its Julian date), datelines
+pasted into bodies (``Sunday, 22 March 2009``), the declassification dates and the Released cell
+all stay the template's; the Origin cell's link (``/origin/14_0.html``) and the sidebar are the
+template's. Pages without a date-time group in their header (the "partial extract" pages) get a
+new Created date only. With the 57 sample pages the bodies repeat every 55 pages (15 of them are
+versions of 09RIYADH447); pass the shared corpus (``--templates /tmp/corpus``, 9,490 cable pages)
+for more distinct texts. By default there is exactly one page per cable: no duplicates across
+mirrors and no older builds. With ``--versions FRACTION`` a seeded FRACTION of the cables also
+gets a second page, an older viewer build under ``DIR/_history/<stamp>/cable/YYYY/MM/<ID><ext>``
+as the real mirrors keep them: the next template of the same template cable (another build of it,
+so another version or a copy of the same text), or the same template when the templates hold one
+build only (an exact copy); ``<stamp>`` is that template's own ``_history`` stamp, else
+``20101130-0000_synthetic``.
 
 ``--tar FILE`` writes the same files (the same relative paths, fixed owner and time) as one
 uncompressed tar, streamed through ``tarfile`` in one process; ``--out`` and ``--tar`` may be
@@ -74,6 +76,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import functools
 import gzip
 import hashlib
 import io
@@ -119,6 +122,8 @@ _CREATED = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)$")
 # A date-time group ``021408Z FEB 10`` (the viewer writes newlines as ``&#x000A;``: no ``^``).
 _DTG = re.compile(rb"(?<![0-9])(\d{6})Z([ \t]+)([A-Za-z]{3})([ \t]+)(\d{4}|\d{2})(?![0-9])")
 _PRE = re.compile(rb"<pre>(.*?)</pre>", re.S)
+# The year and month right before an id in a link: ``2010/02/`` or, URL-encoded, ``2010%2F02%2F``.
+_YM_BEFORE = re.compile(rb"(\d{4})(/|%2F)(\d\d)\2\Z")
 _HISTORY = re.compile(r"(?:^|/)_history/(\d{8}-\d{4}_[^/]+)/")
 
 # Origin cells that are not ``Embassy <Station>``: as the real pages print them (the shared
@@ -291,6 +296,14 @@ class Template:
         return {SLOT_NAMES[slot] for _s, _e, slot in self.spans}
 
 
+@functools.cache
+def _page_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """The project's own patterns of a page (``transforms.page``) on bytes: meta table, text meta, text body."""
+    from transforms.page import META_TABLE, TEXT_BODY_START, TEXT_META
+
+    return re.compile(META_TABLE.encode()), re.compile(TEXT_META.encode()), re.compile(b"\n" + TEXT_BODY_START.encode())
+
+
 @dataclass(frozen=True)
 class _Found:
     """What ``_spans`` finds in a page: its id, the spans to replace and how it prints dates."""
@@ -304,12 +317,11 @@ class _Found:
 
 def _spans(content: bytes) -> _Found | str:
     """The reference id, the spans to replace and the print styles of a page; a reason when unusable."""
-    from transforms.page import META_TABLE, TEXT_BODY_START, TEXT_META
-
-    meta = re.compile(META_TABLE.encode()).search(content)
+    meta_table, text_meta, text_body_start = _page_patterns()
+    meta = meta_table.search(content)
     text_page = meta is None
     if text_page:
-        meta = re.compile(TEXT_META.encode()).search(content)
+        meta = text_meta.search(content)
     if meta is None:
         return "no meta table found in the bytes"
     reference_id = meta.group("reference_id").strip().decode("ascii", errors="replace")
@@ -318,14 +330,16 @@ def _spans(content: bytes) -> _Found | str:
         return "no reference id or Created date in the meta table"
     year, month = created.group(1), created.group(2)
     spans: list[tuple[int, int, int]] = []
-    id_rx = re.compile(rb"(?:(\d{4})(/|%2F)(\d\d)(/|%2F))?" + re.escape(reference_id.encode()) + rb"(?![0-9])")
-    for found in id_rx.finditer(content):
-        if found.group(1) == year and found.group(3) == month and found.group(2) == found.group(4):
-            spans.append((found.start(1), found.end(4), YM_SLASH if found.group(2) == b"/" else YM_ENCODED))
-            spans.append((found.end(4), found.end(), ID))
-        else:
-            start = found.end() - len(reference_id)
-            spans.append((start, found.end(), ID))
+    needle = reference_id.encode()
+    found = content.find(needle)
+    while found >= 0:
+        end = found + len(needle)
+        if not content[end : end + 1].isdigit():
+            prefix = _YM_BEFORE.search(content, max(0, found - 12), found)
+            if prefix and prefix.group(1) == year and prefix.group(3) == month:
+                spans.append((prefix.start(), found, YM_SLASH if prefix.group(2) == b"/" else YM_ENCODED))
+            spans.append((found, end, ID))
+        found = content.find(needle, end)
     spans.append((*meta.span("created"), CREATED))
     spans.append((*meta.span("origin"), ORIGIN))
     link = content.find(year + b"-" + month, meta.end("reference_id"), meta.start("created"))
@@ -333,7 +347,7 @@ def _spans(content: bytes) -> _Found | str:
         spans.append((link, link + 7, CREATED_YM))
     if text_page:
         rest = meta.start("rest")
-        body = re.compile(rb"\n" + TEXT_BODY_START.encode()).search(content, rest)
+        body = text_body_start.search(content, rest)
         header = (rest, body.start()) if body else (rest, rest)
     else:
         pre = _PRE.search(content, meta.end())
@@ -391,7 +405,7 @@ def load_templates(folder: Path) -> tuple[list[Template], list[tuple[str, str]]]
         name = path.relative_to(folder).as_posix()
         row = verdict.get(sha)
         if row is None or row["reject_reason"] is not None:
-            skipped.append((name, f"not a cable page ({row['reject_reason'] if row else 'not parsed'})"))
+            skipped.append((name, row["reject_reason"] if row else "not parsed"))
             continue
         found = _spans(content)
         if isinstance(found, str):
@@ -611,19 +625,31 @@ def main(argv: list[str] | None = None) -> int:
         description="Write a deterministic synthetic corpus of Cable Viewer pages: one page per real reference id "
         "of the release, re-keyed from real pages (see the module docstring for what is kept and what is not).",
     )
-    parser.add_argument("--out", type=Path, help="folder to write DIR/cable/YYYY/MM/<ID>.html to (absent or empty)")
     parser.add_argument(
-        "--pages", type=int, default=RELEASE_PAGES, help=f"cables to generate (default {RELEASE_PAGES:,}, the release)"
+        "--out", type=Path, metavar="DIR", help="folder to write DIR/cable/YYYY/MM/<ID>.html to (absent or empty)"
+    )
+    parser.add_argument(
+        "--pages",
+        type=int,
+        default=RELEASE_PAGES,
+        metavar="N",
+        help=f"cables to generate (default {RELEASE_PAGES:,}, the release)",
     )
     parser.add_argument(
         "--templates",
         type=Path,
+        metavar="DIR",
         default=SAMPLE_DIR,
         help="folder of real pages to re-key, searched recursively (default data/sample; or an unpacked corpus)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the id order and the created dates (default 0)")
     parser.add_argument(
-        "--tar", type=Path, help="also (or, without --out, only) write the pages as one uncompressed tar"
+        "--seed", type=int, default=0, metavar="S", help="seed of the id order and the created dates (default 0)"
+    )
+    parser.add_argument(
+        "--tar",
+        type=Path,
+        metavar="FILE",
+        help="also (or, without --out, only) write the pages as one uncompressed tar",
     )
     parser.add_argument(
         "--versions",
@@ -633,13 +659,19 @@ def main(argv: list[str] | None = None) -> int:
         help="share of the cables that also get an older viewer build under _history/<stamp>/ (default 0)",
     )
     parser.add_argument(
-        "--processes", type=int, default=2, help="processes writing the folder (default 2; 1 writes in this process)"
+        "--processes",
+        type=int,
+        default=2,
+        metavar="N",
+        help="processes writing the folder (default 2; 1 writes in this process)",
     )
     args = parser.parse_args(argv)
     if args.out is None and args.tar is None:
         parser.error("give --out DIR, --tar FILE or both")
     if not 1 <= args.pages <= RELEASE_PAGES:
         parser.error(f"--pages must be between 1 and {RELEASE_PAGES:,}")
+    if args.processes < 1:
+        parser.error("--processes must be 1 or more")
     if not 0.0 <= args.versions <= 1.0:
         parser.error("--versions must be between 0 and 1")
     if not args.templates.is_dir():

@@ -160,7 +160,7 @@ def other_pages(warehouse: Warehouse, cables: pl.DataFrame, parsed_dir: Path, ne
         return []
     parsed = _scan(parsed_dir, "page").select("sha256")
     wanted = (
-        pl.scan_parquet(published)
+        pl.scan_parquet(published, hive_partitioning=False)
         .join(cables.lazy(), on="reference_id", how="semi")
         .select("sha256")
         .unique()
@@ -251,7 +251,7 @@ def publish_tables(
     counts = {name: _rows(_final_files(warehouse, out_dir, name)) for name in TABLES}
     landed_pages = landed.select(pl.len()).collect().item()
     current_pages = (
-        pl.scan_parquet(_final_files(warehouse, out_dir, "page_version"))
+        pl.scan_parquet(_final_files(warehouse, out_dir, "page_version"), hive_partitioning=False)
         .filter(pl.col("status") == "current")
         .select(pl.len())
         .collect()
@@ -285,7 +285,9 @@ def _write_partitions(
         rows = frame.filter(pl.col("_partition") == partition).drop("_partition")
         published = warehouse.table_dir(name) / partition
         if cables is not None and published.is_dir():
-            old = pl.read_parquet(published / "*.parquet").join(cables, on="reference_id", how="anti")
+            old = pl.read_parquet(published / "*.parquet", hive_partitioning=False).join(
+                cables, on="reference_id", how="anti"
+            )
             rows = pl.concat([old, rows]).sort(SORT_KEYS[name], maintain_order=True)
         write_parquet_atomic(rows, out_dir / name / partition / "part-00000.parquet")
 

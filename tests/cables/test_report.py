@@ -221,7 +221,7 @@ def tiny_database(path: Path, cables: list[tuple], tags: list[tuple], refs: list
         "create table reference (reference_id varchar, kind varchar, referenced_id varchar, in_release boolean)"
     )
     con.execute("create table page_version (reference_id varchar, status varchar)")
-    con.execute("create table reject (source_uri varchar, reason varchar)")
+    con.execute("create table reject (source_uri varchar, sha256 varchar, reason varchar)")
     con.execute("create table media_link (reference_id varchar, url varchar)")
     if cables:
         con.executemany("insert into cable values (?, ?, ?, ?, ?, ?, ?)", cables)
