@@ -18,7 +18,8 @@ How a page is made
       the others in a seeded shuffle. Any ``--pages`` of 32 or more therefore spans every year,
       and beyond that the years and stations come in the release's proportions; the first N ids
       of a seed are a prefix of the first M > N, so a 10k corpus is a subset of the 50k one.
-    * Page ``i`` is re-keyed from template ``i mod T``: the templates are the files under
+    * Page ``i`` is re-keyed from a template, in turn among those whose id is of the cable's year
+      or earlier (so no page cites a later cable, as in the release): the templates are the files under
       ``--templates`` that the project's own parse (``transforms.page.parsed_page``) reads as
       cables (``reject_reason`` null), in path order; non-cable files (the sample's two ``.txt``
       fixtures) are skipped and counted. Every viewer build in the templates (chillicoder,
@@ -75,6 +76,7 @@ progress is printed every 10,000 pages and the last line gives pages, bytes and 
 from __future__ import annotations
 
 import argparse
+import bisect
 import calendar
 import functools
 import gzip
@@ -484,16 +486,29 @@ class Plan:
     versions: float
     templates: list[Template]
     sibling: list[int] = field(init=False)  # the template of each template's older build
+    by_year: list[int] = field(init=False)  # template indexes, oldest id year first
+    years: list[int] = field(init=False)  # the id year of each of ``by_year``
 
     def __post_init__(self) -> None:
         self.sibling = older_builds(self.templates)
+        self.by_year = sorted(range(len(self.templates)), key=lambda t: (id_year(self.templates[t].reference_id), t))
+        self.years = [id_year(self.templates[t].reference_id) for t in self.by_year]
+
+    def template_of(self, i: int, reference_id: str) -> int:
+        """The template of page ``i``: in turn among the templates of the cable's year or earlier.
+
+        A template's body cites cables of its year or earlier, so the page cites no cable later
+        than itself (as in the real release). Without such a template, any in turn.
+        """
+        eligible = bisect.bisect_right(self.years, id_year(reference_id))
+        return self.by_year[i % eligible] if eligible else i % len(self.templates)
 
     def pages(self, start: int, stop: int, parts: list[list[bytes | int]]) -> Iterator[tuple[str, bytes]]:
         """(relative path, bytes) of the pages of cables ``start`` to ``stop`` (older build right after)."""
         for i in range(start, stop):
             reference_id, month = self.cables[i]
             cable = Cable.of(reference_id, month, self.seed)
-            t = i % len(self.templates)
+            t = self.template_of(i, reference_id)
             template = self.templates[t]
             yield cable.path(template.suffix), render(parts[t], values_for(cable, template))
             if cable.draw < self.versions:
@@ -509,7 +524,7 @@ class Plan:
             cable = Cable.of(reference_id, month, self.seed)
             found.add(cable.path("").rsplit("/", 1)[0])
             if cable.draw < self.versions:
-                stamp = self.templates[self.sibling[i % len(self.templates)]].stamp or SYNTHETIC_STAMP
+                stamp = self.templates[self.sibling[self.template_of(i, reference_id)]].stamp or SYNTHETIC_STAMP
                 found.add(f"_history/{stamp}/" + cable.path("").rsplit("/", 1)[0])
         return found
 

@@ -119,7 +119,7 @@ def test_every_page_parses_as_its_new_cable(corpus, sample_templates):
     assert frame["origin"].to_list() == [make_corpus.origin_name(i) for i in frame["new_id"]]
     # The header's date-time group was re-keyed to the same day and hour as Created.
     with_dtg = frame.filter(pl.col("dtg").is_not_null())
-    assert with_dtg.height >= PAGES * 0.9
+    assert with_dtg.height >= PAGES * 0.8
     assert (with_dtg["dtg"].dt.date() == with_dtg["created_at"].dt.date()).all()
     assert (with_dtg["dtg"].dt.hour() == with_dtg["created_at"].dt.hour()).all()
     # No page keeps its template's id anywhere, except where the new id is the template's own.
@@ -130,14 +130,22 @@ def test_every_page_parses_as_its_new_cable(corpus, sample_templates):
         assert not kept, (path, kept)
 
 
-def test_every_template_is_used(corpus, sample_templates):
-    # 300 pages go round the 55 cable pages of the sample more than 5 times: every build is there,
-    # and the bodies are the templates' bodies unchanged.
+def test_templates_are_used_in_turn_and_never_cite_a_later_cable(corpus, sample_templates):
+    # 300 pages go round the 55 cable pages of the sample, each page among the templates of its
+    # year or earlier: the bodies are the templates' bodies unchanged, nearly all of them used.
     templates, skipped = sample_templates
     assert len(templates) == 55
     assert sorted(name.rsplit("/", 1)[-1] for name, _reason in skipped) == ["08TRIPOLI220.txt", "section.txt"]
     template_bodies = set(parsed({t.name: Path(t.path).read_bytes() for t in templates})["body"])
-    assert set(corpus["parsed"]["body"]) == template_bodies
+    bodies = set(corpus["parsed"]["body"])
+    assert bodies <= template_bodies and len(bodies) >= 0.8 * len(template_bodies)
+    raw = pl.DataFrame({"sha256": [hashlib.sha256(c).hexdigest() for c in corpus["files"].values()]})
+    raw = raw.with_columns(pl.Series("content", list(corpus["files"].values()), dtype=pl.Binary))
+    tables = parsed_tables(raw, load_lookups())
+    created = tables["cable_version"].select("reference_id", "content_sha256", pl.col("created_at").dt.year())
+    cited = tables["reference"].join(created, on=["reference_id", "content_sha256"]).drop_nulls("referenced_id")
+    years = cited.select("created_at", pl.col("referenced_id").map_elements(make_corpus.id_year, int))
+    assert years.height > 50 and (years["referenced_id"] <= years["created_at"]).all()
 
 
 def test_same_arguments_give_the_same_bytes(corpus, tmp_path):
