@@ -206,6 +206,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
     wh = Warehouse.at(root)
     run_id = new_run_id()
     stages: dict[str, float] = {}
+    peak_after: dict[str, float] = {}  # peak RSS (MB) of this process once each stage is done
     query_rows: dict[str, int] = {}
     start = time.perf_counter()
     with wh.lock():
@@ -213,6 +214,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
             t = time.perf_counter()
             landing = land_source(source, wh, run_id, cfg.landing_chunk_pages)
             stages["extract"] = time.perf_counter() - t
+            peak_after["extract"] = rss_mb()["self"]
 
             t = time.perf_counter()
             staging = wh.staging(run_id)
@@ -222,6 +224,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
                 for future in futures:
                     future.result()
             stages["parse"] = time.perf_counter() - t
+            peak_after["parse"] = rss_mb()["self"]
 
             t = time.perf_counter()
             counts = publish_tables(wh, staging / "parsed", staging / "tables")
@@ -240,12 +243,14 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
                 }
             )
             stages["write"] = time.perf_counter() - t
+            peak_after["write"] = rss_mb()["self"]
         finally:
             wh.cleanup(run_id)
 
         t = time.perf_counter()
         build_database(wh, cfg.sql_dir)
         stages["views"] = time.perf_counter() - t
+        peak_after["views"] = rss_mb()["self"]
 
     con = connect_read_only(wh, cfg.sql_dir)
     try:
@@ -262,6 +267,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
         "stages": stages,
         "rows": counts,
         "query_rows": query_rows,
+        "peak_rss_after_mb": peak_after,
         "landing": landing.as_dict(),
         "batches": len(groups),
         "workers": max(1, min(workers, len(groups))),
@@ -283,6 +289,7 @@ def run_prefect(source: Path, root: Path, batch_pages: int, workers: int) -> dic
         "stages": {"import prefect": imported - start, "flow run (with server start-up)": end - imported},
         "rows": result["rows"],
         "query_rows": {},
+        "peak_rss_after_mb": {},
         "landing": result["landing"],
         "batches": None,
         "workers": workers,
@@ -365,6 +372,11 @@ def report(figures: dict) -> str:
         "",
         f"  {'table':<16} {'rows':>10} {'Parquet MB':>11}",
     ]
+    if figures["peak_rss_after_mb"]:
+        lines.append(
+            "  peak RSS MB after each stage: "
+            + ", ".join(f"{name} {mb:,.0f}" for name, mb in figures["peak_rss_after_mb"].items())
+        )
     for table, rows in figures["rows"].items():
         lines.append(f"  {table:<16} {rows:>10,} {figures['table_mb'].get(table, 0):>11.2f}")
     if "noop_rerun_s" in figures:
@@ -489,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         "duckdb_mb": duckdb_bytes / MB,
         "rows": run["rows"],
         "query_rows": run["query_rows"],
+        "peak_rss_after_mb": run["peak_rss_after_mb"],
         "landing": run["landing"],
         "warehouse": None if temporary else str(root),
         **reruns,
