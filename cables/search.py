@@ -165,7 +165,10 @@ def search(
     try:
         terms = query_terms(con, query)
     except duckdb.CatalogException:
-        raise SearchError("this warehouse has no search index: rebuild its database with `cables build`") from None
+        raise SearchError(
+            "this warehouse has no search index: rebuild its database with `cables build` "
+            "(with CABLES_SEARCH_INDEX unset or true)"
+        ) from None
     if not terms:
         return []
     cleaned = " ".join(term for term, _ in terms)

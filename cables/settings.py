@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # Parse batches run this many at a time (0: one per CPU), each of at most batch_pages pages.
     parse_workers: int = 0
     batch_pages: int = 5000
+    # Build the full-text index of subjects and paragraphs (`cables search`) with the views; it
+    # takes most of the views' time on a large warehouse.
+    search_index: bool = True
 
     def workers(self) -> int:
         """Parse batches run at once: ``parse_workers``, else the number of CPUs."""

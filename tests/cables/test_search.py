@@ -212,3 +212,24 @@ def test_format_hits_names_unnumbered_paragraphs_by_position(con):
 
 def test_format_hits_of_nothing_is_empty():
     assert format_hits([]) == ""
+
+
+def test_the_index_can_be_left_out_of_the_database(sample_warehouse, tmp_path):
+    import shutil
+
+    from cables.settings import SQL_DIR
+    from flows.layout import Warehouse
+    from flows.serve import build_database, connect_read_only
+
+    copy = tmp_path / "wh"
+    shutil.copytree(sample_warehouse, copy)
+    seconds: dict[str, float] = {}
+    build_database(Warehouse.at(copy), SQL_DIR, search_index=False, seconds=seconds)
+    assert seconds["search_index"] < 0.5 and seconds["views"] > 0
+    con = connect_read_only(Warehouse.at(copy), SQL_DIR, search=True)
+    try:
+        assert con.execute("select count(*) from cable").fetchone()[0] == 32
+        with pytest.raises(SearchError, match=r"no search index.*CABLES_SEARCH_INDEX"):
+            search(con, "Libya")
+    finally:
+        con.close()
