@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 # Bump when a published table changes shape: tables are then re-parsed from the landed pages.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Bump when ``raw_page`` changes shape: older landings then need a full rebuild from sources.
 LANDING_VERSION = 1
 
@@ -36,8 +36,10 @@ TABLES = (
     "media_link",
     "reject",
 )
-# Tables of cable rows are cut into one folder per year of the reference id (``year=2010/``), so a
-# build that touches a few cables rewrites only their years' files. ``reject`` is one file.
+# Tables of cable rows are cut into one folder per year of the reference id (``year=2009/``), and
+# a year into files of about 10,000 of the release's cables (``part-00003.parquet``), so a build
+# that touches a few cables rewrites only their files, and is published a file group at a time
+# (memory bounded). ``reject`` is one file.
 PARTITIONED = tuple(t for t in TABLES if t != "reject")
 DATABASE_FILE = "cables.duckdb"
 MANIFEST_FILE = "warehouse.json"
@@ -162,10 +164,11 @@ class Warehouse:
             os.replace(item, current)
 
     def swap_in(self, staged: Path, run_id: str, *, whole: bool = True) -> None:
-        """Put the staged tables in place, one rename per table folder (``whole``) or per partition.
+        """Put the staged tables in place, one rename per table folder (``whole``) or per file.
 
-        With ``whole=False`` only the partitions (and unpartitioned tables) present in ``staged``
-        replace their published counterparts; every other file stays where it is, untouched.
+        With ``whole=False`` only the files of partitioned tables present in ``staged`` replace
+        their published counterparts (one rename each), and unpartitioned tables are swapped
+        whole; every other file stays where it is, untouched.
         """
         trash = self.trash(run_id)
         trash.mkdir(parents=True, exist_ok=True)
@@ -179,12 +182,10 @@ class Warehouse:
                     os.replace(current, trash / table)
                 os.replace(source, current)
                 continue
-            (trash / table).mkdir(parents=True, exist_ok=True)
-            for partition in sorted(source.iterdir()):
-                target = current / partition.name
-                if target.exists():
-                    os.replace(target, trash / table / partition.name)
-                os.replace(partition, target)
+            for file in table_files(source, table):
+                target = current / file.relative_to(source)
+                target.parent.mkdir(exist_ok=True)
+                os.replace(file, target)
         shutil.rmtree(trash, ignore_errors=True)
 
     def cleanup(self, run_id: str) -> None:
@@ -208,11 +209,6 @@ def table_files(folder: Path, table: str) -> list[Path]:
     return sorted(folder.glob("*/*.parquet" if table in PARTITIONED else "*.parquet"))
 
 
-def partition_name(year: int | None) -> str:
-    """The folder of a partition: ``year=2010``, or ``year=unknown`` for an id without a year."""
-    return f"year={year if year is not None else 'unknown'}"
-
-
 def _write_json(path: Path, data: dict) -> None:
     """Write ``data`` as JSON through a temporary file and a rename: never a half file."""
     tmp = path.with_suffix(".json.tmp")
@@ -220,11 +216,13 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def write_parquet_atomic(frame: pl.DataFrame | pl.LazyFrame, path: Path, compression: str = "zstd") -> Path:
+def write_parquet_atomic(
+    frame: pl.DataFrame | pl.LazyFrame, path: Path, compression: str = "zstd", row_group_size: int | None = None
+) -> Path:
     """Write a frame to ``path`` through a temporary file and a rename: never a half file.
 
     zstd for what is kept; files read once and deleted (the parsed batches) take ``lz4``, which
-    writes about twice as fast.
+    writes about twice as fast. ``row_group_size`` (rows) lets a reader skip what it filters out.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -232,7 +230,7 @@ def write_parquet_atomic(frame: pl.DataFrame | pl.LazyFrame, path: Path, compres
         if isinstance(frame, pl.LazyFrame):
             frame.sink_parquet(tmp, compression=compression)
         else:
-            frame.write_parquet(tmp, compression=compression, statistics=True)
+            frame.write_parquet(tmp, compression=compression, statistics=True, row_group_size=row_group_size)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

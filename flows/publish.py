@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from itertools import pairwise
 from pathlib import Path
 
@@ -100,10 +101,16 @@ def parse_batch(pieces: list[Piece], out_dir: Path, batch: int) -> Path:
     """Parse the pages of one batch; write each parsed table to ``out_dir/<table>/``."""
     raw = read_pieces(pieces, ["sha256", "content"])
     for name, frame in parsed_tables(raw, load_lookups()).items():
+        # Sorted by the file their rows are published to, in small row groups: a publish pass
+        # reads the row groups of its files only.
+        frame = frame.with_columns(
+            pl.lit(batch, pl.Int32).alias("batch"), table_file(pl.col("reference_id")).alias("_file")
+        )
         write_parquet_atomic(
-            frame.with_columns(pl.lit(batch, pl.Int32).alias("batch")),
+            frame.sort("_file", maintain_order=True),
             out_dir / name / f"batch-{batch:05d}.parquet",
             compression="lz4",
+            row_group_size=2_000,
         )
     return out_dir
 
@@ -132,9 +139,41 @@ def reference_year(reference_id: pl.Expr) -> pl.Expr:
     return pl.when(reference_id.str.contains(r"^\d\d")).then(two_digit_year(reference_id.str.slice(0, 2)))
 
 
-def _partition(reference_id: pl.Expr) -> pl.Expr:
-    year = reference_year(reference_id).cast(pl.String).fill_null("unknown")
-    return pl.concat_str(pl.lit("year="), year)
+# About this many of the release's cables go to one file of a partitioned table.
+FILE_CABLES = 10_000
+# A publish pass derives the tables of about this many cables at a time (memory is bounded by it).
+PASS_CABLES = 20_000
+
+
+@functools.cache
+def files_per_year() -> dict[int, int]:
+    """How many files each year of the release is cut into (its cables / ``FILE_CABLES``, rounded up)."""
+    years = (
+        load_lookups()
+        .release_ids.select(reference_year(pl.col("reference_id")).alias("year"))
+        .drop_nulls()
+        .group_by("year")
+        .len()
+    )
+    return {year: max(1, -(-n // FILE_CABLES)) for year, n in years.iter_rows()}
+
+
+def table_file(reference_id: pl.Expr) -> pl.Expr:
+    """The file of a partitioned table a cable's rows go to: ``year=2009/part-00003.parquet``.
+
+    The year is the id's; within a year, the id's serial number modulo the year's file count.
+    """
+    year = reference_year(reference_id)
+    count = year.replace_strict(files_per_year(), default=1, return_dtype=pl.Int64)
+    serial = reference_id.str.extract(r"\d+$", 0).str.slice(-9).cast(pl.Int64, strict=False).fill_null(0)
+    return pl.format(
+        "year={}/part-{}.parquet",
+        year.cast(pl.String).fill_null("unknown"),
+        (serial % count).cast(pl.String).str.zfill(5),
+    )
+
+
+_EMPTY_FILE = "year=unknown/part-00000.parquet"
 
 
 def affected_cables(parsed_dir: Path) -> pl.DataFrame:
@@ -196,60 +235,37 @@ def publish_tables(
 
     With ``cables`` (the cables a build touched, see :func:`affected_cables`), the parsed batches
     hold every page of those cables and nothing else: their rows replace theirs in the published
-    partitions of their years, and only those partitions (and ``reject``, when pages were
-    rejected) are written. Without it, every landed page was parsed and every table is written.
+    files they belong to (see :func:`table_file`), and only those files (and ``reject``, when it
+    changes) are written. Without it, every landed page was parsed and every table is written.
+    The tables are derived in passes of at most about ``PASS_CABLES`` cables (a run of table
+    files), so memory does not grow with the warehouse.
 
     Checks that each landed page is a current cable, another version of one, or a reject, and
     raises :class:`BuildError` (nothing published) when the counts do not reconcile.
     """
-    landed = pl.scan_parquet(warehouse.landed_files()).select("source_uri", "sha256", "bytes", "fetched_at")
+    landed = pl.scan_parquet(warehouse.landed_files()).select("source_uri", "sha256", "bytes", "fetched_at").collect()
+    cable_pages = _scan(parsed_dir, "page").filter(pl.col("reject_reason").is_null())
+    sizes = cable_pages.group_by("_file").agg(pl.col("reference_id").n_unique().alias("cables")).sort("_file").collect()
+    files = sizes["_file"].to_list()
+    if cables is not None:
+        files = sorted({*files, *cables.select(table_file(pl.col("reference_id"))).to_series().to_list()})
+    written: dict[str, int] = dict.fromkeys(PARTITIONED, 0)
+    for group in _passes(files, dict(sizes.iter_rows())):
+        for name, frame in _derive(parsed_dir, landed.lazy(), group[0], group[-1]).items():
+            written[name] += _write_files(frame, name, group, out_dir, warehouse, cables)
+    if cables is None:
+        for name, rows in written.items():
+            if not rows and not table_files(out_dir / name, name):
+                # An empty table still gets one (empty) file, so its schema can be read.
+                empty = _derive(parsed_dir, landed.lazy(), "", "")[name]
+                write_parquet_atomic(empty.drop("_file"), out_dir / name / _EMPTY_FILE)
+
     pages = _scan(parsed_dir, "page").unique("sha256", keep="first")
-    # One row per cable content; a content found in several batches keeps the first batch's rows.
-    versions = (
-        _scan(parsed_dir, "cable_version").sort("batch").unique("content_sha256", keep="first", maintain_order=True)
-    )
-    page_version = current_version(pages.filter(pl.col("reject_reason").is_null()), landed).collect()
-    current = page_version.lazy().filter(pl.col("status") == "current").select("reference_id", "content_sha256")
-    owner = versions.select("content_sha256", "batch").join(current, on="content_sha256")
-
-    frames: dict[str, pl.LazyFrame] = {
-        "page_version": page_version.lazy(),
-        "cable_version": distinct_versions(page_version.lazy()),
-        "cable_change": cable_change(
-            distinct_versions(page_version.lazy())
-            .select("reference_id", "content_sha256", "version_rank", "build_stamp")
-            .join(versions.drop("reference_id", "build_stamp", strict=False), on="content_sha256")
-        ),
-        "cable": cable(versions, page_version.lazy()),
-        "reject": reject(landed, pages),
-        # Article links are facts about the cable, whichever build printed them.
-        "media_link": _scan(parsed_dir, "media_link")
-        .unique(["reference_id", "url"], keep="first")
-        .select("reference_id", "url", "host"),
-    }
-    for name in CHILD_TABLES:
-        child = _scan(parsed_dir, name).join(owner, on=["reference_id", "content_sha256", "batch"], how="semi")
-        frames[name] = child.drop("content_sha256", "batch")
-
-    failed = fetch_reject(fetch_failures(warehouse), landed).collect()
-    for name in TABLES:
-        frame = frames[name].sort(SORT_KEYS[name], maintain_order=True).collect()
-        if name in PARTITIONED:
-            _write_partitions(frame, name, out_dir, warehouse, cables)
-            continue
-        # reject: the rejects of the parsed pages (with those published before, when incremental)
-        # and the pages that never could be fetched (always recomputed: a later fetch may land them).
-        published = warehouse.table_files(name)
-        if cables is not None and published:
-            old = pl.read_parquet(published).filter(pl.col("sha256").is_not_null())
-            frame = pl.concat([old, frame]).unique(SORT_KEYS[name], keep="first")
-        frame = pl.concat([frame, failed]).sort(SORT_KEYS[name], nulls_last=True)
-        if cables is not None and published and frame.equals(pl.read_parquet(published)):
-            continue  # unchanged: the published file stays
-        write_parquet_atomic(frame, out_dir / name / "part-00000.parquet")
+    failed = fetch_reject(fetch_failures(warehouse), landed.lazy()).collect()
+    _write_reject(reject(landed.lazy(), pages).collect(), failed, out_dir, warehouse, incremental=cables is not None)
 
     counts = {name: _rows(_final_files(warehouse, out_dir, name)) for name in TABLES}
-    landed_pages = landed.select(pl.len()).collect().item()
+    landed_pages = landed.height
     current_pages = (
         pl.scan_parquet(_final_files(warehouse, out_dir, "page_version"), hive_partitioning=False)
         .filter(pl.col("status") == "current")
@@ -268,37 +284,98 @@ def publish_tables(
     return counts
 
 
-_EMPTY_PARTITION = "year=unknown"
+def _passes(files: list[str], cables: dict[str, int]) -> list[list[str]]:
+    """Runs of consecutive table files holding at most about ``PASS_CABLES`` cables each."""
+    passes: list[list[str]] = []
+    size = 0
+    for file in files:
+        if not passes or size + cables.get(file, 0) > PASS_CABLES:
+            passes.append([])
+            size = 0
+        passes[-1].append(file)
+        size += cables.get(file, 0)
+    return passes
 
 
-def _write_partitions(
-    frame: pl.DataFrame, name: str, out_dir: Path, warehouse: Warehouse, cables: pl.DataFrame | None
+def _derive(parsed_dir: Path, landed: pl.LazyFrame, first: str, last: str) -> dict[str, pl.LazyFrame]:
+    """The partitioned tables of the cables whose table file is ``first`` .. ``last``, with ``_file``."""
+
+    def scan(name: str) -> pl.LazyFrame:
+        return _scan(parsed_dir, name).filter(pl.col("_file").is_between(pl.lit(first), pl.lit(last)))
+
+    pages = scan("page").unique("sha256", keep="first")
+    # One row per cable content; a content found in several batches keeps the first batch's rows.
+    versions = scan("cable_version").sort("batch").unique("content_sha256", keep="first", maintain_order=True)
+    page_version = current_version(pages.filter(pl.col("reject_reason").is_null()), landed).collect().lazy()
+    current = page_version.filter(pl.col("status") == "current").select("reference_id", "content_sha256")
+    owner = versions.select("content_sha256", "batch").join(current, on="content_sha256")
+    frames: dict[str, pl.LazyFrame] = {
+        "page_version": page_version,
+        "cable_version": distinct_versions(page_version),
+        "cable_change": cable_change(
+            distinct_versions(page_version)
+            .select("reference_id", "content_sha256", "version_rank", "build_stamp")
+            .join(versions.drop("reference_id", "build_stamp", "_file", strict=False), on="content_sha256")
+        ),
+        "cable": cable(versions, page_version),
+        # Article links are facts about the cable, whichever build printed them.
+        "media_link": scan("media_link")
+        .unique(["reference_id", "url"], keep="first")
+        .select("reference_id", "url", "host"),
+    }
+    for name in CHILD_TABLES:
+        child = scan(name).join(owner, on=["reference_id", "content_sha256", "batch"], how="semi")
+        frames[name] = child.drop("content_sha256", "batch", "_file")
+    return {
+        name: frame.sort(SORT_KEYS[name], maintain_order=True).with_columns(
+            table_file(pl.col("reference_id")).alias("_file")
+        )
+        for name, frame in frames.items()
+    }
+
+
+def _write_files(
+    frame: pl.LazyFrame, name: str, files: list[str], out_dir: Path, warehouse: Warehouse, cables: pl.DataFrame | None
+) -> int:
+    """Write the rows of ``frame`` to each of ``files`` (merged into the published rows when
+    ``cables`` says which cables changed); returns the rows derived."""
+    rows = frame.collect()
+    parts = {key[0]: part.drop("_file") for key, part in rows.partition_by("_file", as_dict=True).items()}
+    for file in files:
+        part = parts.get(file, rows.clear().drop("_file"))
+        published = warehouse.table_dir(name) / file
+        if cables is not None and published.exists():
+            old = pl.read_parquet(published, hive_partitioning=False).join(cables, on="reference_id", how="anti")
+            part = pl.concat([old, part]).sort(SORT_KEYS[name], maintain_order=True)
+        if part.height or cables is not None:
+            write_parquet_atomic(part, out_dir / name / file)
+    return rows.height
+
+
+def _write_reject(
+    found: pl.DataFrame, failed: pl.DataFrame, out_dir: Path, warehouse: Warehouse, *, incremental: bool
 ) -> None:
-    """Write ``frame`` as one file per year partition; with ``cables``, merged into the published rows."""
-    frame = frame.with_columns(_partition(pl.col("reference_id")).alias("_partition"))
-    if cables is None:
-        # An empty table still gets one (empty) file, so its schema can be read.
-        partitions = sorted(frame["_partition"].unique().to_list()) or [_EMPTY_PARTITION]
-    else:
-        partitions = sorted(cables.select(_partition(pl.col("reference_id"))).to_series().unique().to_list())
-    for partition in partitions:
-        rows = frame.filter(pl.col("_partition") == partition).drop("_partition")
-        published = warehouse.table_dir(name) / partition
-        if cables is not None and published.is_dir():
-            old = pl.read_parquet(published / "*.parquet", hive_partitioning=False).join(
-                cables, on="reference_id", how="anti"
-            )
-            rows = pl.concat([old, rows]).sort(SORT_KEYS[name], maintain_order=True)
-        write_parquet_atomic(rows, out_dir / name / partition / "part-00000.parquet")
+    """Write ``reject``: the parsed pages' rejects (with those published before, when incremental)
+    and the pages never fetched (always recomputed: a later fetch may land them); an unchanged
+    table is not written again."""
+    published = warehouse.table_files("reject")
+    key = SORT_KEYS["reject"]
+    if incremental and published:
+        old = pl.read_parquet(published).filter(pl.col("sha256").is_not_null())
+        found = pl.concat([old, found]).unique(key, keep="first")
+    frame = pl.concat([found, failed]).sort(key, nulls_last=True)
+    if incremental and published and frame.equals(pl.read_parquet(published)):
+        return
+    write_parquet_atomic(frame, out_dir / "reject" / "part-00000.parquet")
 
 
 def _final_files(warehouse: Warehouse, staged: Path, table: str) -> list[str]:
-    """The files ``table`` will have once ``staged`` is swapped in (partition by partition)."""
+    """The files ``table`` will have once ``staged`` is swapped in (file by file)."""
     new = table_files(staged / table, table)
     if table not in PARTITIONED:
         return [str(f) for f in (new or warehouse.table_files(table))]
-    replaced = {f.parent.name for f in new}
-    kept = [f for f in warehouse.table_files(table) if f.parent.name not in replaced]
+    replaced = {f.relative_to(staged / table) for f in new}
+    kept = [f for f in warehouse.table_files(table) if f.relative_to(warehouse.table_dir(table)) not in replaced]
     return sorted(str(f) for f in [*kept, *new])
 
 
