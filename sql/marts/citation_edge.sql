@@ -7,7 +7,7 @@
 -- cited_station: the cited cable's station, the text between the year and the serial of cited_id
 -- cited_in_release: whether cited_id is among the 251,287 reference ids of the full release (reference.in_release)
 -- cited_in_warehouse: whether a cable of this warehouse has cited_id as its canonical id
--- cited_reference_id: that cable's reference id as printed (differs from cited_id for malformed ids); null when not in the warehouse
+-- cited_reference_id: that cable's reference id as printed (differs from cited_id for malformed ids); when several cables share the canonical id, the one printed as it, else the first; null when not in the warehouse
 -- items: REF items of the citing cable that cite this id (usually 1)
 -- letters: the letters of those items (A, B, ...), in page order; empty when the items have no letter
 
@@ -26,6 +26,15 @@ cables as (
         year(created_at) as year,
         regexp_extract(canonical_id, '^[0-9]{2}([A-Z]+)[0-9]+$', 1) as station,
     from cable
+),
+
+-- One cable per canonical id: malformed ids of the release can stand for an id another cable has.
+cited as (
+    select
+        canonical_id,
+        first(reference_id order by reference_id <> canonical_id, reference_id) as reference_id,
+    from cable
+    group by canonical_id
 ),
 
 edges as (
@@ -57,7 +66,7 @@ final as (
         edges.letters,
     from edges
     inner join cables as citing on edges.citing_id = citing.reference_id
-    left join cables as cited on edges.cited_id = cited.canonical_id
+    left join cited on edges.cited_id = cited.canonical_id
     where edges.cited_id <> citing.canonical_id
 )
 
