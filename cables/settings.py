@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Build the full-text index of subjects and paragraphs (`cables search`) with the views; it
     # takes most of the views' time on a large warehouse.
     search_index: bool = True
+    # DuckDB's memory limit while it builds cables.duckdb (the search index spills beyond it).
+    build_memory_limit: str = "1GB"
 
     def workers(self) -> int:
         """Parse batches run at once: ``parse_workers``, else the number of CPUs."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -132,7 +133,9 @@ def build_database(
     if search_index is None:
         search_index = settings().search_index
     tmp = warehouse.root / f".{warehouse.database.name}.{uuid.uuid4().hex[:8]}.tmp"
-    con = duckdb.connect(str(tmp))
+    spill = warehouse.root / ".staging" / f"duckdb-{uuid.uuid4().hex[:8]}"
+    # DuckDB takes 80 % of the machine's memory by default; the index build then spills to disk.
+    con = duckdb.connect(str(tmp), config={"memory_limit": settings().build_memory_limit, "temp_directory": str(spill)})
     try:
         start = time.perf_counter()
         create_views(con, {table: warehouse.table_glob(table) for table in (LANDING_TABLE, *TABLES)}, sql_dir)
@@ -155,6 +158,7 @@ def build_database(
         con.close()
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(spill, ignore_errors=True)
     return warehouse.database
 
 
