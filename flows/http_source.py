@@ -15,7 +15,6 @@ A page that cannot be fetched becomes an :class:`~flows.landing.Entry` with an `
 from __future__ import annotations
 
 import email.utils
-import gzip
 import hashlib
 import html
 import re
@@ -27,7 +26,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
@@ -36,6 +34,7 @@ import polars as pl
 from flows import landing
 from flows.landing import Entry, landed_index
 from flows.layout import Warehouse, utc_now, write_parquet_atomic
+from transforms.cable import reference_year
 
 # Seconds to connect, and between two reads of a response; also the most one attempt may take.
 TIMEOUT = 30.0
@@ -78,31 +77,25 @@ def _user_agent() -> str:
 USER_AGENT = _user_agent()
 
 
-def cable_url(base_url: str, reference_id: str, month: int) -> str:
-    """The viewer URL of a cable: ``<base>/cable/<year>/<month>/<id>.html`` (year from the id's prefix)."""
-    yy = int(reference_id[:2])
-    year = 1900 + yy if yy > 10 else 2000 + yy
-    return f"{base_url.rstrip('/')}/cable/{year}/{month:02d}/{reference_id}.html"
-
-
-def cable_urls(base_url: str, ids: Iterable[str], months: Path | None = None) -> list[str]:
-    """The page URLs of the cables ``ids`` on a mirror, months taken from ``cable2month.csv.gz``.
+def cable_urls(base_url: str, ids: Iterable[str]) -> list[str]:
+    """The page URLs (``<base>/cable/<year>/<month>/<id>.html``) of the cables ``ids`` on a mirror,
+    in the order given; the month comes from the release (``cable2month.csv.gz``), the year from the id.
 
     Ids that are not in the release (no month known) are left out. Write the result one a line to
     a text file served as ``text/plain`` to land exactly these cables.
     """
-    if months is None:
-        from flows.lookups import REFERENCE_DIR
+    from flows.lookups import load_lookups
 
-        months = REFERENCE_DIR / "cable2month.csv.gz"
-    wanted = list(dict.fromkeys(ids))
-    known: dict[str, int] = {}
-    with gzip.open(months, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            reference_id, _, month = line.strip().partition(",")
-            if month:
-                known[reference_id] = int(month)
-    return [cable_url(base_url, i, known[i]) for i in wanted if i in known]
+    wanted = pl.DataFrame({"reference_id": list(dict.fromkeys(ids))}, schema={"reference_id": pl.String})
+    found = wanted.join(load_lookups().release_ids, on="reference_id", how="inner", maintain_order="left")
+    url = pl.format(
+        "{}/cable/{}/{}/{}.html",
+        pl.lit(base_url.rstrip("/")),
+        reference_year(pl.col("reference_id")),
+        pl.col("month").cast(pl.String).str.zfill(2),
+        pl.col("reference_id"),
+    )
+    return found.select(url).to_series().to_list()
 
 
 def _site(url: str) -> tuple[str, int | None]:

@@ -74,7 +74,7 @@ class Warehouse:
 
     def table_glob(self, table: str) -> str:
         """The Parquet files of a table: ``<table>/*.parquet``, or ``<table>/*/*.parquet`` per partition."""
-        return str(self.table_dir(table) / ("*/*.parquet" if table in PARTITIONED else "*.parquet"))
+        return str(self.table_dir(table) / table_pattern(table))
 
     def table_files(self, table: str) -> list[Path]:
         """The Parquet files of a published table, in partition order."""
@@ -202,11 +202,14 @@ def fingerprint(*folders: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def table_pattern(table: str) -> str:
+    """The glob of a table's files inside its folder: one level of year folders when partitioned."""
+    return "*/*.parquet" if table in PARTITIONED else "*.parquet"
+
+
 def table_files(folder: Path, table: str) -> list[Path]:
     """The Parquet files of ``table`` under its folder ``folder`` (staged or published)."""
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob("*/*.parquet" if table in PARTITIONED else "*.parquet"))
+    return sorted(folder.glob(table_pattern(table))) if folder.is_dir() else []
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -25,7 +25,7 @@ from flows.layout import (
 )
 from flows.lookups import REFERENCE_DIR, load_lookups
 from flows.serve import create_views, sql_views
-from transforms.cable import cable, current_version, distinct_versions, two_digit_year
+from transforms.cable import cable, current_version, distinct_versions, reference_year
 from transforms.cable_change import cable_change
 from transforms.parse import CHILD_TABLES, parsed_tables
 from transforms.reject import fetch_reject, reject
@@ -132,11 +132,6 @@ SORT_KEYS = {
     "paragraph": ["reference_id", "position"],
     "reject": ["source_uri", "sha256"],
 }
-
-
-def reference_year(reference_id: pl.Expr) -> pl.Expr:
-    """The year a reference id starts with (``10TRIPOLI95`` -> 2010); null when it starts with no year."""
-    return pl.when(reference_id.str.contains(r"^\d\d")).then(two_digit_year(reference_id.str.slice(0, 2)))
 
 
 # About this many of the release's cables go to one file of a partitioned table.
@@ -253,12 +248,12 @@ def publish_tables(
     for group in _passes(files, dict(sizes.iter_rows())):
         for name, frame in _derive(parsed_dir, landed.lazy(), group[0], group[-1]).items():
             written[name] += _write_files(frame, name, group, out_dir, warehouse, cables)
-    if cables is None:
-        for name, rows in written.items():
-            if not rows and not table_files(out_dir / name, name):
-                # An empty table still gets one (empty) file, so its schema can be read.
-                empty = _derive(parsed_dir, landed.lazy(), "", "")[name]
-                write_parquet_atomic(empty.drop("_file"), out_dir / name / _EMPTY_FILE)
+    empty = [] if cables is not None else [name for name, rows in written.items() if not rows]
+    if empty:
+        # An empty table still gets one (empty) file, so its schema can be read.
+        schemas = _derive(parsed_dir, landed.lazy(), "", "")
+        for name in empty:
+            write_parquet_atomic(schemas[name].drop("_file"), out_dir / name / _EMPTY_FILE)
 
     pages = _scan(parsed_dir, "page").unique("sha256", keep="first")
     failed = fetch_reject(fetch_failures(warehouse), landed.lazy()).collect()
@@ -358,13 +353,13 @@ def _write_reject(
     """Write ``reject``: the parsed pages' rejects (with those published before, when incremental)
     and the pages never fetched (always recomputed: a later fetch may land them); an unchanged
     table is not written again."""
-    published = warehouse.table_files("reject")
+    files = warehouse.table_files("reject")
+    published = pl.read_parquet(files) if incremental and files else None
     key = SORT_KEYS["reject"]
-    if incremental and published:
-        old = pl.read_parquet(published).filter(pl.col("sha256").is_not_null())
-        found = pl.concat([old, found]).unique(key, keep="first")
+    if published is not None:
+        found = pl.concat([published.filter(pl.col("sha256").is_not_null()), found]).unique(key, keep="first")
     frame = pl.concat([found, failed]).sort(key, nulls_last=True)
-    if incremental and published and frame.equals(pl.read_parquet(published)):
+    if published is not None and frame.equals(published):
         return
     write_parquet_atomic(frame, out_dir / "reject" / "part-00000.parquet")
 

@@ -74,6 +74,11 @@ def two_digit_year(year: pl.Expr) -> pl.Expr:
     return pl.when(y >= 100).then(y).when(y >= 50).then(y + 1900).otherwise(y + 2000)
 
 
+def reference_year(reference_id: pl.Expr) -> pl.Expr:
+    """The year a reference id starts with (``10TRIPOLI95`` -> 2010); null when it starts with no year."""
+    return pl.when(reference_id.str.contains(r"^\d\d")).then(two_digit_year(reference_id.str.slice(0, 2)))
+
+
 def dtg_timestamp(groups: pl.Expr) -> pl.Expr:
     """The date-time group of the header as a naive UTC timestamp; null when it is impossible."""
     f = groups.struct.field
