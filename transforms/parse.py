@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms import BATCH_ENGINE
 from transforms.cable import cable_version
 from transforms.csv_record import rendered_csv_records
 from transforms.lookups import Lookups
@@ -20,7 +21,7 @@ CHILD_TABLES = ("recipient", "tag", "reference", "paragraph")
 def page_text(raw_pages: pl.DataFrame) -> pl.LazyFrame:
     """One row per distinct page content: ``sha256`` and the decoded ``text`` (a ``cables.csv`` record
     as the viewer page it stands for)."""
-    distinct = raw_pages.select("sha256", "content").unique("sha256", keep="first")
+    distinct = raw_pages.select("sha256", "content").unique("sha256", keep="first", maintain_order=True)
     text = distinct.lazy().select(
         "sha256", pl.col("content").map_batches(decoded_text, return_dtype=pl.String).alias("text")
     )
@@ -40,9 +41,13 @@ def parsed_tables(raw_pages: pl.DataFrame, lookups: Lookups | None = None) -> di
     per item per content; ``media_link`` one row per article link per page.
     """
     lookups = lookups or Lookups()
-    parsed = parsed_page(page_text(raw_pages)).collect()
-    contents = parsed.lazy().filter(pl.col("reject_reason").is_null()).unique("content_sha256", keep="first")
-    versions = cable_version(contents).collect()
+    parsed = parsed_page(page_text(raw_pages)).collect(engine=BATCH_ENGINE)
+    contents = (
+        parsed.lazy()
+        .filter(pl.col("reject_reason").is_null())
+        .unique("content_sha256", keep="first", maintain_order=True)
+    )
+    versions = cable_version(contents).collect(engine=BATCH_ENGINE)
     lazy = versions.lazy()
     children = [
         recipient(lazy, lookups.routes.lazy()),
@@ -60,4 +65,4 @@ def parsed_tables(raw_pages: pl.DataFrame, lookups: Lookups | None = None) -> di
         media_link(parsed.lazy()),
     ]
     names = ("page", "cable_version", *CHILD_TABLES, "media_link")
-    return dict(zip(names, pl.collect_all(frames), strict=True))
+    return dict(zip(names, pl.collect_all(frames, engine=BATCH_ENGINE), strict=True))

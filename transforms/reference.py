@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms import BATCH_ENGINE
 from transforms.cable import two_digit_year
 from transforms.spans import between
 from transforms.vocabulary import ORIGIN_FIXES, STATIONS
@@ -424,7 +425,7 @@ def reference(versions: pl.LazyFrame, release_ids: pl.LazyFrame | None = None) -
     order = pages.select("sha256", "_page")
     items = _items(_blocks(pages.drop("_page"))).with_columns(_normalised(pl.col("raw")).alias("_norm"))
     # The items feed four branches of the plan below; reading them once halves the cost.
-    items = items.collect().lazy()
+    items = items.collect(engine=BATCH_ENGINE).lazy()
     cited = _cited(items)
     out = (
         items.join(cited, on=["sha256", "position"], how="left")
