@@ -20,6 +20,8 @@ from flows.lookups import REFERENCE_DIR
 from flows.search_index import build_search_index
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# The schema of cables.duckdb that holds the rows of the views of sql/ (see materialise_views).
+MART_SCHEMA = "mart_rows"
 
 TABLE_DOCS = "tables.yml"
 # Reference data shipped in data/reference/, served as views beside the tables:
@@ -69,13 +71,19 @@ def view_docs(sql_dir: Path) -> dict[str, tuple[str, dict[str, str]]]:
     return docs
 
 
-def _document(con: duckdb.DuckDBPyConnection, name: str, docs: dict[str, tuple[str, dict[str, str]]]) -> None:
+def _document(
+    con: duckdb.DuckDBPyConnection, name: str, docs: dict[str, tuple[str, dict[str, str]]], kind: str = "view"
+) -> None:
+    """Comment the view ``name`` (or, with ``kind="table"``, the table of its stored rows)."""
     description, columns = docs.get(name, ("", {}))
-    con.execute(f"comment on view {name} is {sql_literal(description)}")
-    present = {row[0] for row in con.execute(f"describe {name}").fetchall()}
+    target = name if kind == "view" else f"{MART_SCHEMA}.{name}"
+    if kind == "table":
+        description = f"the stored rows of view {name}: {description}"
+    con.execute(f"comment on {kind} {target} is {sql_literal(description)}")
+    present = {row[0] for row in con.execute(f"describe {target}").fetchall()}
     for column, text in columns.items():
         if column in present:
-            con.execute(f"comment on column {name}.{sql_identifier(column)} is {sql_literal(text)}")
+            con.execute(f"comment on column {target}.{sql_identifier(column)} is {sql_literal(text)}")
 
 
 def create_views(
@@ -119,6 +127,21 @@ def create_views(
         pending = failed
 
 
+def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Store the rows of each view in ``names`` in a table of ``MART_SCHEMA`` and point the view at it.
+
+    The views of ``sql/`` join and aggregate millions of rows: computed once when the database is
+    built (it is rebuilt whenever the tables change), each answers from its stored rows, in well
+    under a second at the full release's scale. The views keep their names, columns and comments.
+    """
+    con.execute(f"create schema {MART_SCHEMA}")
+    for name in names:
+        con.execute(f"create table {MART_SCHEMA}.{name} as select * from main.{name}")
+    # Replaced only once all are stored: a view reading another reads the same rows either way.
+    for name in names:
+        con.execute(f"create or replace view main.{name} as select * from {MART_SCHEMA}.{name}")
+
+
 def build_database(
     warehouse: Warehouse, sql_dir: Path, *, search_index: bool | None = None, seconds: dict | None = None
 ) -> Path:
@@ -139,9 +162,13 @@ def build_database(
     try:
         start = time.perf_counter()
         create_views(con, {table: warehouse.table_glob(table) for table in (LANDING_TABLE, *TABLES)}, sql_dir)
+        marts = [name for name, _, _ in sql_views(sql_dir)]
+        materialise_views(con, marts)
         docs = view_docs(sql_dir)
         for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall():
             _document(con, name, docs)
+        for name in marts:
+            _document(con, name, docs, kind="table")
         views_done = time.perf_counter()
         if search_index:
             build_search_index(con)

@@ -12,7 +12,7 @@ from itertools import combinations
 import pytest
 
 from cables.settings import SQL_DIR
-from flows.layout import Warehouse
+from flows.layout import TABLES, Warehouse
 from flows.lookups import REFERENCE_DIR
 from flows.serve import connect_read_only, sql_views
 
@@ -69,6 +69,27 @@ def test_every_mart_is_a_view_with_its_grain_as_comment(con):
     comments = dict(con.execute("select view_name, comment from duckdb_views() where not internal").fetchall())
     for name, grain, _ in sql_views(SQL_DIR):
         assert comments[name] == grain
+
+
+def test_every_mart_answers_from_rows_stored_at_build_equal_to_its_query(sample_warehouse):
+    import duckdb
+
+    from flows.serve import MART_SCHEMA, create_views
+
+    wh = Warehouse.at(sample_warehouse)
+    stored = duckdb.connect(str(wh.database), read_only=True)
+    live = duckdb.connect()
+    try:
+        create_views(live, {t: wh.table_glob(t) for t in ("raw_page", *TABLES)}, SQL_DIR)
+        for name, _, _ in sql_views(SQL_DIR):
+            definition = stored.execute("select sql from duckdb_views() where view_name = ?", [name]).fetchone()[0]
+            assert f"{MART_SCHEMA}.{name}" in definition, definition
+            assert (
+                stored.execute(f"select * from {name}").fetchall() == live.execute(f"select * from {name}").fetchall()
+            )
+    finally:
+        stored.close()
+        live.close()
 
 
 # ---------------------------------------------------------------- tags
