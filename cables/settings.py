@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     # takes most of the views' time on a large warehouse.
     search_index: bool = True
     # DuckDB's memory limit while it builds cables.duckdb (the search index spills beyond it).
-    build_memory_limit: str = "4GB"
+    build_memory_limit: str = "2GB"
 
     def workers(self) -> int:
         """Parse batches run at once: ``parse_workers``, else the number of CPUs."""

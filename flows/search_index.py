@@ -13,46 +13,37 @@ SEARCH_COMMENT = (
 )
 
 # One document per non-empty subject and per non-empty paragraph, the subject first in each cable.
-# The text is only needed to build the index: it stays in a temporary table, outside the file.
-_DOCUMENTS_SQL = f"""
-create or replace temp table {SEARCH_TABLE} as
-with subject as (
-    select
-        'subject' as kind,
-        reference_id,
-        null::integer as position,
-        null::integer as number,
-        subject as text,
-    from cable
-    where nullif(trim(subject), '') is not null
-),
+# The documents are numbered on their keys alone (the text is not read into the sort), then the
+# text is joined to the numbers: sorting it with the text needed more than 2 GB at the release's
+# scale. The text is only needed to build
+# the index: it stays in a temporary table, outside the file.
+_DOCUMENT_TEXT = """
+select 'subject' as kind, reference_id, null::integer as position, null::integer as number, subject as text
+from cable
+where nullif(trim(subject), '') is not null
+union all
+select 'paragraph' as kind, reference_id, position, number, text
+from paragraph
+where nullif(trim(text), '') is not null
+"""
 
-paragraph_text as (
-    select
-        'paragraph' as kind,
-        reference_id,
-        position,
-        number,
-        text,
-    from paragraph
-    where nullif(trim(text), '') is not null
-),
-
-document as (
-    select * from subject
-    union all
-    select * from paragraph_text
-)
-
+_KEYS_TEMP_SQL = f"""
+create or replace temp table {SEARCH_TABLE}_keys as
 select
     (row_number() over (order by reference_id, position nulls first))::integer as doc_id,
     kind,
     reference_id,
     position,
     number,
-    text,
-from document
-order by doc_id
+from ({_DOCUMENT_TEXT})
+"""
+
+_DOCUMENTS_SQL = f"""
+create or replace temp table {SEARCH_TABLE} as
+select k.doc_id, d.text
+from ({_DOCUMENT_TEXT}) as d
+inner join temp.{SEARCH_TABLE}_keys as k
+    on d.reference_id = k.reference_id and coalesce(d.position, 0) = coalesce(k.position, 0)
 """
 
 SEARCH_COLUMNS = {
@@ -80,13 +71,8 @@ pragma create_fts_index(
 # What the database keeps of each document: its key and where it is, not its text.
 _KEYS_SQL = """
 create table {table} as
-select
-    doc_id,
-    kind,
-    reference_id,
-    position,
-    number,
-from temp.{temp}
+select doc_id, kind, reference_id, position, number
+from temp.{temp}_keys
 order by doc_id
 """
 
@@ -107,11 +93,13 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set enable_progress_bar = false")
     try:
         con.execute(f"drop table if exists {table}")
+        con.execute(_KEYS_TEMP_SQL)
         con.execute(_DOCUMENTS_SQL)
         con.execute(_INDEX_SQL)
         con.execute(_KEYS_SQL.format(table=table, temp=SEARCH_TABLE))
     finally:
         con.execute(f"drop table if exists temp.{SEARCH_TABLE}")
+        con.execute(f"drop table if exists temp.{SEARCH_TABLE}_keys")
         con.execute(f"set enable_progress_bar = {str(bool(progress_bar)).lower()}")
     con.execute(f"comment on table {table} is {sql_literal(SEARCH_COMMENT)}")
     for column, text in SEARCH_COLUMNS.items():
