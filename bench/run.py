@@ -23,7 +23,7 @@ first), and times each stage on the wall clock:
 ``write``
     ``flows.publish.publish_tables`` (choose versions, write every table, reconcile the counts),
     ``check_staged_tables`` (the data tests of ``sql/schema.yml`` on the staged tables),
-    ``Warehouse.swap_in`` and the manifest.
+    ``Warehouse.stage_snapshot`` and ``Warehouse.commit`` (the manifest that publishes them).
 ``views``
     ``flows.serve.build_database``: the DuckDB file of views (with their comments).
 ``search index``
@@ -96,10 +96,19 @@ _PRE = re.compile(r"<pre>(.*?)</pre>", re.S)
 
 def prepare_warehouse(path: Path | None) -> tuple[Path, bool]:
     """The folder to build in and whether it is a temporary one (to delete afterwards)."""
-    from flows.layout import DATABASE_FILE, FETCH_FAILURE_TABLE, LANDING_TABLE, MANIFEST_FILE, TABLES
+    from flows.layout import (
+        CURRENT_LINK,
+        DATABASE_FILE,
+        FETCH_FAILURE_TABLE,
+        LANDING_TABLE,
+        MANIFEST_FILE,
+        SNAPSHOTS_DIR,
+        TABLES,
+    )
 
-    # What a warehouse folder may hold; anything else in --warehouse stops the benchmark.
-    entries = {LANDING_TABLE, FETCH_FAILURE_TABLE, *TABLES, DATABASE_FILE, MANIFEST_FILE}
+    # What a warehouse folder may hold (table folders at the root: older warehouses); anything
+    # else in --warehouse stops the benchmark.
+    entries = {LANDING_TABLE, FETCH_FAILURE_TABLE, SNAPSHOTS_DIR, CURRENT_LINK, *TABLES, DATABASE_FILE, MANIFEST_FILE}
     entries |= {"runs", "http_cache", ".lock", ".staging", ".trash"}
     if path is None:
         return Path(tempfile.mkdtemp(prefix="cables-bench-")) / "warehouse", True
@@ -128,14 +137,12 @@ def prepare_warehouse(path: Path | None) -> tuple[Path, bool]:
 
 
 def parquet_bytes(root: Path) -> dict[str, int]:
-    """Bytes of the Parquet files of each table folder of a warehouse."""
-    from flows.layout import LANDING_TABLE, TABLES
+    """Bytes of the published Parquet files of each table of a warehouse."""
+    from flows.layout import LANDING_TABLE, TABLES, Warehouse
 
-    return {
-        table: sum(f.stat().st_size for f in (root / table).rglob("*.parquet"))
-        for table in (LANDING_TABLE, *TABLES)
-        if (root / table).is_dir()
-    }
+    wh = Warehouse.at(root)
+    files = {LANDING_TABLE: wh.published_files(LANDING_TABLE), **{table: wh.table_files(table) for table in TABLES}}
+    return {table: sum(f.stat().st_size for f in found) for table, found in files.items() if found}
 
 
 # --- the baseline ----------------------------------------------------------------------------
@@ -246,9 +253,9 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
 
             t = time.perf_counter()
             counts = publish_tables(wh, staging / "parsed", staging / "tables")
-            check_staged_tables(wh, staging / "tables", cfg.sql_dir)
-            wh.swap_in(staging / "tables", run_id)
-            wh.write_manifest(
+            check_staged_tables(wh, staging / "tables", cfg.sql_dir, incremental=False)
+            snapshot = wh.stage_snapshot(staging / "tables", run_id, incremental=False)
+            wh.commit(
                 {
                     "schema_version": SCHEMA_VERSION,
                     "landing_version": LANDING_VERSION,
@@ -258,7 +265,10 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
                     "parser": parser_fingerprint(),
                     "views": fingerprint(cfg.sql_dir),
                     "rows": counts,
-                }
+                },
+                snapshot=snapshot,
+                run_id=run_id,
+                fresh=False,
             )
             stages["write"] = time.perf_counter() - t
             peak_after["write"] = rss_mb()["self"]

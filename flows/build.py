@@ -35,7 +35,7 @@ from flows.publish import (
     publish_tables,
     split_pieces,
 )
-from flows.serve import build_database
+from flows.serve import build_database, database_snapshot
 
 # Called with (pages parsed, pages to parse) after each parse batch; `cables build` draws its
 # progress bar with one.
@@ -43,9 +43,15 @@ PROGRESS_LISTENERS: list[Callable[[int, int], None]] = []
 
 
 @task(name="land-pages")
-def land_pages(source: str, warehouse: str, run_id: str, chunk_pages: int, rate: float, concurrency: int) -> dict:
-    """Land new and changed pages of the source (folder, archive, CSV dump, HTTP mirror); returns the landing report."""
-    report = land_source(source, Warehouse.at(warehouse), run_id, chunk_pages, rate=rate, concurrency=concurrency)
+def land_pages(
+    source: str, warehouse: str, run_id: str, chunk_pages: int, rate: float, concurrency: int, fresh: bool = False
+) -> dict:
+    """Land new and changed pages of the source (folder, archive, CSV dump, HTTP mirror); returns the landing report.
+
+    ``fresh`` (``--full-rebuild``) lands every page again, as if nothing had been landed before."""
+    report = land_source(
+        source, Warehouse.at(warehouse), run_id, chunk_pages, rate=rate, concurrency=concurrency, fresh=fresh
+    )
     return report.as_dict()
 
 
@@ -56,23 +62,36 @@ def parse_pages(pieces: list[tuple[str, int, int]], out_dir: str, batch: int) ->
 
 
 @task(name="find-earlier-pages")
-def find_earlier_pages(warehouse: str, parsed_dir: str, run_id: str) -> list[tuple[str, int, int]]:
-    """Where the earlier landed pages of the cables this run's pages belong to are (file, row, 1)."""
+def find_earlier_pages(warehouse: str, parsed_dir: str, new_files: list[str]) -> list[tuple[str, int, int]]:
+    """Where the earlier landed pages of the cables the new pages belong to are (file, row, 1)."""
     wh = Warehouse.at(warehouse)
-    return other_pages(wh, affected_cables(Path(parsed_dir)), Path(parsed_dir), wh.landed_files(run_id))
+    return other_pages(wh, affected_cables(Path(parsed_dir)), Path(parsed_dir), [Path(f) for f in new_files])
 
 
 @task(name="publish-tables")
-def publish(warehouse: str, parsed_dir: str, tables_dir: str, run_id: str, sql_dir: str, incremental: bool) -> dict:
+def publish(
+    warehouse: str,
+    parsed_dir: str,
+    tables_dir: str,
+    run_id: str,
+    sql_dir: str,
+    incremental: bool,
+    landing: list[str],
+    failures: list[str],
+) -> dict:
     """Choose versions, write the tables (only touched partitions when ``incremental``), check the
-    counts and the data tests, swap the new files in; returns rows per table and cables touched."""
+    counts and the data tests, and stage the new snapshot (published by the commit that follows);
+    returns rows per table, cables touched and the snapshot."""
     wh = Warehouse.at(warehouse)
     cables = affected_cables(Path(parsed_dir)) if incremental else None
-    counts = publish_tables(wh, Path(parsed_dir), Path(tables_dir), cables)
-    passed = check_staged_tables(wh, Path(tables_dir), Path(sql_dir))
+    live = [Path(f) for f in landing]
+    counts = publish_tables(
+        wh, Path(parsed_dir), Path(tables_dir), cables, landing=live, failures=[Path(f) for f in failures]
+    )
+    passed = check_staged_tables(wh, Path(tables_dir), Path(sql_dir), incremental=incremental, landing=live)
     get_run_logger().info("data checks: %d passed", passed)
-    wh.swap_in(Path(tables_dir), run_id, whole=not incremental)
-    return {"rows": counts, "cables_touched": None if cables is None else cables.height}
+    snapshot = wh.stage_snapshot(Path(tables_dir), run_id, incremental=incremental)
+    return {"rows": counts, "cables_touched": None if cables is None else cables.height, "snapshot": snapshot}
 
 
 @task(name="build-views")
@@ -172,62 +191,80 @@ def build_warehouse(
     with wh.lock():
         _check_landing(wh, full_rebuild)
         previous = wh.manifest()
-        if full_rebuild:
-            wh.set_aside(run_id)
         try:
-            landing = land_pages(source_path, str(wh.root), run_id, cfg.landing_chunk_pages, rate, concurrency)
+            landing = land_pages(
+                source_path, str(wh.root), run_id, cfg.landing_chunk_pages, rate, concurrency, full_rebuild
+            )
             logger.info("landing: %s", landing)
             lap("land")
-            if not wh.landed_files():
+            # A full rebuild works from this run's landing alone; other runs from every live file.
+            live = wh.landed_files(run_id) if full_rebuild else wh.landed_files()
+            failures = wh.fetch_failure_files(run_id) if full_rebuild else wh.fetch_failure_files()
+            if not live:
                 raise BuildError(f"no pages found in {source_path} and none landed before")
             parser = parser_fingerprint()
             full = full_rebuild or needs_full_parse(wh, previous, parser)
-            new_files = wh.landed_files() if full else wh.landed_files(run_id)
+            # New: live files the manifest does not publish yet (this run's, or a killed run's).
+            published = {f.name for f in wh.published_files(LANDING_TABLE)} if previous else set()
+            new_files = live if full else [f for f in live if f.name not in published]
             parsed, tables = wh.staging(run_id) / "parsed", wh.staging(run_id) / "tables"
             failed_now = landing.get("fetch_failed", 0) > 0
+            snapshot = None
             if new_files or failed_now:
                 batches = plan_batches(new_files, cfg.workers(), cfg.batch_pages)
                 pages = _parse(batches, parsed, 0, cfg.workers())
                 if not batches:  # only fetch failures are new: the reject table may change
                     parse_batch([], parsed, 0)
                 if not full:
-                    others = find_earlier_pages(str(wh.root), str(parsed), run_id)
+                    others = find_earlier_pages(str(wh.root), str(parsed), [str(f) for f in new_files])
                     pages += _parse(split_pieces(others, cfg.workers()), parsed, len(batches), cfg.workers())
                 lap("parse")
-                published = publish(str(wh.root), str(parsed), str(tables), run_id, str(cfg.sql_dir), not full)
-                counts = published["rows"]
+                published_tables = publish(
+                    str(wh.root),
+                    str(parsed),
+                    str(tables),
+                    run_id,
+                    str(cfg.sql_dir),
+                    not full,
+                    [str(f) for f in live],
+                    [str(f) for f in failures],
+                )
+                counts, snapshot = published_tables["rows"], published_tables["snapshot"]
                 lap("publish")
-                parse = {"mode": "full" if full else "incremental", "pages": pages, **published}
+                parse = {"mode": "full" if full else "incremental", "pages": pages, **published_tables}
             else:
                 # Nothing new landed: the published tables stand as they are, no file is written.
                 counts = previous["rows"]
                 parse = {"mode": "none", "pages": 0, "rows": counts, "cables_touched": 0}
                 logger.info("nothing new in %s: the tables are unchanged", source_path)
+            earlier = [] if full_rebuild or previous is None else previous.get("sources", [])
             views = fingerprint(cfg.sql_dir)
-            if new_files or failed_now or not wh.database.exists() or previous.get("views") != views:
+            # The commit: the manifest's rename publishes the new snapshot and landing, whole.
+            manifest = wh.commit(
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "landing_version": LANDING_VERSION,
+                    "run_id": run_id,
+                    "built_at": utc_now().isoformat(),
+                    "sources": sorted({*earlier, landing["source"]}),
+                    "parser": parser,
+                    "views": views,
+                    "rows": counts,
+                },
+                snapshot=snapshot,
+                run_id=run_id,
+                fresh=full_rebuild,
+            )
+            lap("commit")
+            stale = database_snapshot(wh) != manifest["snapshot"]
+            if snapshot or stale or not wh.database.exists() or (previous or {}).get("views") != views:
                 database = build_views(str(wh.root), str(cfg.sql_dir))
             else:
                 database = str(wh.database)
             lap("views")
-        except BaseException:
-            if full_rebuild:
-                wh.restore(run_id)
-            raise
+            wh.collect_garbage()
         finally:
             wh.cleanup(run_id)
-        earlier = [] if full_rebuild or previous is None else previous.get("sources", [])
-        sources = sorted({*earlier, landing["source"]})
-        manifest = {
-            "schema_version": SCHEMA_VERSION,
-            "landing_version": LANDING_VERSION,
-            "run_id": run_id,
-            "built_at": utc_now().isoformat(),
-            "sources": sources,
-            "parser": parser,
-            "views": views,
-            "rows": counts,
-        }
-        wh.write_manifest(manifest)
         run = run_record(manifest, landing, seconds, started_at, str(source_path), parse)
         wh.write_run(run)
     logger.info("published %s: %s", wh.root, counts)
@@ -246,7 +283,7 @@ def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started
         "started_at": started_at.isoformat(),
         "source": source,
         "landing": landing,
-        "parse": {k: v for k, v in parse.items() if k != "rows"},
+        "parse": {k: v for k, v in parse.items() if k not in ("rows", "snapshot")},
         "seconds": seconds,
         "pages_per_s": {
             stage: round(handled[stage] / s, 1) if s and handled.get(stage) else None for stage, s in seconds.items()

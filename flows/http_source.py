@@ -454,7 +454,9 @@ def index_scope(start: str) -> Callable[[str], bool]:
     return lambda url: own.fullmatch(urlsplit(url).path) is not None
 
 
-def http_entries(url: str, warehouse: Warehouse, *, rate: float = 2.0, concurrency: int = 4) -> Iterator[Entry]:
+def http_entries(
+    url: str, warehouse: Warehouse, *, rate: float = 2.0, concurrency: int = 4, fresh: bool = False
+) -> Iterator[Entry]:
     """The pages of an HTTP(S) source, fetched ``concurrency`` at a time, in discovery order.
 
     A page answered ``304 Not Modified`` comes with the size and mtime it was landed with (the
@@ -463,7 +465,7 @@ def http_entries(url: str, warehouse: Warehouse, *, rate: float = 2.0, concurren
     consumer stops early.
     """
     start = urldefrag(url).url
-    landed = {row[0]: row[1:] for row in landed_index(warehouse).iter_rows()}
+    landed = {row[0]: row[1:] for row in landed_index(warehouse, fresh=fresh).iter_rows()}
     validators = Validators(warehouse)
     fetcher = Fetcher(rate, concurrency)
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="http-source")

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import polars as pl
 
-from flows.layout import FETCH_FAILURE_TABLE, LANDING_TABLE, Warehouse, utc_now, write_parquet_atomic
+from flows.layout import FETCH_FAILURE_TABLE, LANDING_TABLE, Warehouse, crash_point, utc_now, write_parquet_atomic
 
 RAW_PAGE_SCHEMA = {
     "source_uri": pl.String,
@@ -70,18 +70,18 @@ def source_files(root: Path) -> list[tuple[Path, int, int]]:
     return found
 
 
-def fetch_failures(warehouse: Warehouse) -> pl.LazyFrame:
-    """Every fetch failure recorded in ``fetch_failure`` (an empty frame of that schema when none)."""
-    folder = warehouse.table_dir(FETCH_FAILURE_TABLE)
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+def fetch_failures(warehouse: Warehouse, files: list[Path] | None = None) -> pl.LazyFrame:
+    """Every fetch failure recorded in ``files`` (default: the live files of ``fetch_failure``);
+    an empty frame of that schema when none."""
+    files = warehouse.fetch_failure_files() if files is None else files
     if not files:
         return pl.LazyFrame(schema=FETCH_FAILURE_SCHEMA)
     return pl.scan_parquet(files)
 
 
-def landed_index(warehouse: Warehouse) -> pl.DataFrame:
-    """The latest landed version of each ``source_uri``: size, mtime and hash."""
-    files = warehouse.landed_files()
+def landed_index(warehouse: Warehouse, *, fresh: bool = False) -> pl.DataFrame:
+    """The latest landed version of each ``source_uri``: size, mtime and hash (none when ``fresh``)."""
+    files = [] if fresh else warehouse.landed_files()
     if not files:
         return pl.DataFrame(schema={k: RAW_PAGE_SCHEMA[k] for k in ("source_uri", "sha256", "bytes", "mtime_ns")})
     return (
@@ -170,24 +170,28 @@ def land_source(
     *,
     rate: float = 2.0,
     concurrency: int = 4,
+    fresh: bool = False,
 ) -> LandingReport:
     """Land a folder of saved pages, an archive of them (see ``ARCHIVE_SUFFIXES``), a ``cables.csv``
-    dump, or an ``http(s)://`` mirror (fetched at ``rate`` requests/s, ``concurrency`` at a time)."""
+    dump, or an ``http(s)://`` mirror (fetched at ``rate`` requests/s, ``concurrency`` at a time).
+
+    ``fresh`` (``--full-rebuild``): land every page again, as if nothing had been landed before.
+    """
     text = str(source)
     if text.startswith(("http://", "https://")):
         from flows.http_source import http_entries
 
-        entries = http_entries(text, warehouse, rate=rate, concurrency=concurrency)
-        return land_entries(text, entries, warehouse, run_id, chunk_pages)
+        entries = http_entries(text, warehouse, rate=rate, concurrency=concurrency, fresh=fresh)
+        return land_entries(text, entries, warehouse, run_id, chunk_pages, fresh=fresh)
     path = Path(text).expanduser().resolve()
     if path.is_dir():
-        return land_entries(path.as_uri(), folder_entries(path), warehouse, run_id, chunk_pages)
+        return land_entries(path.as_uri(), folder_entries(path), warehouse, run_id, chunk_pages, fresh=fresh)
     if is_archive(path):
-        return land_entries(path.as_uri(), archive_entries(path), warehouse, run_id, chunk_pages)
+        return land_entries(path.as_uri(), archive_entries(path), warehouse, run_id, chunk_pages, fresh=fresh)
     if path.is_file() and path.name.lower().endswith(CSV_SUFFIXES):
         from flows.csv_source import csv_entries
 
-        return land_entries(path.as_uri(), csv_entries(path), warehouse, run_id, chunk_pages)
+        return land_entries(path.as_uri(), csv_entries(path), warehouse, run_id, chunk_pages, fresh=fresh)
     if path.exists():
         raise FileNotFoundError(
             f"source is neither a folder, an archive ({', '.join(ARCHIVE_SUFFIXES)}), a cables.csv dump "
@@ -197,7 +201,13 @@ def land_source(
 
 
 def land_entries(
-    source_uri: str, entries: Iterator[Entry], warehouse: Warehouse, run_id: str, chunk_pages: int = 1000
+    source_uri: str,
+    entries: Iterator[Entry],
+    warehouse: Warehouse,
+    run_id: str,
+    chunk_pages: int = 1000,
+    *,
+    fresh: bool = False,
 ) -> LandingReport:
     """Land new and changed pages into ``raw_page``, ``chunk_pages`` per Parquet file.
 
@@ -207,7 +217,7 @@ def land_entries(
     in the same flushes as the pages.
     """
     report = LandingReport(source=source_uri)
-    known = {row[0]: row[1:] for row in landed_index(warehouse).iter_rows()}
+    known = {row[0]: row[1:] for row in landed_index(warehouse, fresh=fresh).iter_rows()}
     rows: list[dict] = []
     failures: list[dict] = []
     part = failure_part = 0
@@ -218,6 +228,7 @@ def land_entries(
         if rows:
             frame = pl.DataFrame(rows, schema=RAW_PAGE_SCHEMA)
             write_parquet_atomic(frame, warehouse.table_dir(LANDING_TABLE) / f"part-{run_id}-{part:05d}.parquet")
+            crash_point("land")
             part += 1
             rows = []
         if failures:

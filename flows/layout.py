@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 # Bump when a published table changes shape: tables are then re-parsed from the landed pages.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Bump when ``raw_page`` changes shape: older landings then need a full rebuild from sources.
 LANDING_VERSION = 1
 
@@ -43,6 +44,25 @@ TABLES = (
 PARTITIONED = tuple(t for t in TABLES if t != "reject")
 DATABASE_FILE = "cables.duckdb"
 MANIFEST_FILE = "warehouse.json"
+# Published tables live in snapshots, ``tables/<run id>/<table>/...``, never changed once written:
+# a build writes a new snapshot (its new files, and hard links to the unchanged files of the one
+# before) and publishes it by writing the manifest, which names it. Readers follow the manifest
+# (or ``cables.duckdb``, whose views name the snapshot's files), so they see one snapshot whole.
+SNAPSHOTS_DIR = "tables"
+# A symbolic link to the current snapshot, for reading the Parquet files directly.
+CURRENT_LINK = "current"
+
+
+# Fault injection for the crash tests: with CABLES_CRASH_AT=<point> a build kills itself (SIGKILL,
+# as a power cut or the OOM killer would) when it reaches that point. Points: land, parse,
+# publish, snapshot, commit, database, garbage (see tests/flows/test_crash_safety.py).
+CRASH_ENV = "CABLES_CRASH_AT"
+
+
+def crash_point(name: str) -> None:
+    """Die here, at once and without cleaning up, when the crash tests ask for it."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class BuildError(RuntimeError):
@@ -70,7 +90,17 @@ class Warehouse:
         return cls(Path(path).expanduser().resolve())
 
     def table_dir(self, table: str) -> Path:
-        return self.root / table
+        """The folder of a table: in the current snapshot, or at the root for the landing tables."""
+        if table not in TABLES:
+            return self.root / table
+        return self.snapshot_dir(self.current_snapshot() or "none") / table
+
+    def snapshot_dir(self, snapshot: str) -> Path:
+        return self.root / SNAPSHOTS_DIR / snapshot
+
+    def current_snapshot(self) -> str | None:
+        """The snapshot the manifest publishes (None before the first build)."""
+        return (self.manifest() or {}).get("snapshot")
 
     def table_glob(self, table: str) -> str:
         """The Parquet files of a table: ``<table>/*.parquet``, or ``<table>/*/*.parquet`` per partition."""
@@ -91,14 +121,34 @@ class Warehouse:
     def staging(self, run_id: str) -> Path:
         return self.root / ".staging" / run_id
 
-    def trash(self, run_id: str) -> Path:
-        return self.root / ".trash" / run_id
-
     def landed_files(self, run_id: str | None = None) -> list[Path]:
-        """The landing's Parquet files, in landing order; with ``run_id``, those that run wrote."""
-        folder = self.table_dir(LANDING_TABLE)
-        pattern = f"part-{run_id}-*.parquet" if run_id else "*.parquet"
-        return sorted(folder.glob(pattern)) if folder.is_dir() else []
+        """The landing's live Parquet files, in landing order; with ``run_id``, those that run wrote.
+
+        Live: every file present but those the last published build dropped (``--full-rebuild``),
+        which stay until the next build for readers of the database before it. Files of a build
+        that never published (killed) are live: the next build parses them.
+        """
+        return self._live(LANDING_TABLE, run_id)
+
+    def fetch_failure_files(self, run_id: str | None = None) -> list[Path]:
+        """The live files of ``fetch_failure`` (see :meth:`landed_files`)."""
+        return self._live(FETCH_FAILURE_TABLE, run_id)
+
+    def published_files(self, table: str) -> list[Path]:
+        """The landing files (``raw_page`` or ``fetch_failure``) the manifest publishes."""
+        names = (self.manifest() or {}).get("files", {}).get(table)
+        if names is None:  # a warehouse from before the manifest listed them: all present
+            return self._live(table, None)
+        return [self.root / table / name for name in names]
+
+    def _live(self, table: str, run_id: str | None) -> list[Path]:
+        folder = self.root / table
+        if not folder.is_dir():
+            return []
+        if run_id:
+            return sorted(folder.glob(f"part-{run_id}-*.parquet"))
+        retired = set((self.manifest() or {}).get("retired", {}).get(table, []))
+        return sorted(f for f in folder.glob("*.parquet") if f.name not in retired)
 
     def manifest(self) -> dict | None:
         """The manifest of the last published build, or None for a new warehouse."""
@@ -106,9 +156,6 @@ class Warehouse:
             return json.loads(self.manifest_path.read_text())
         except FileNotFoundError:
             return None
-
-    def write_manifest(self, manifest: dict) -> None:
-        _write_json(self.manifest_path, manifest)
 
     @property
     def runs_dir(self) -> Path:
@@ -138,59 +185,115 @@ class Warehouse:
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
 
-    def set_aside(self, run_id: str) -> None:
-        """Move the landing, tables, database and manifest aside (``--full-rebuild``).
+    def stage_snapshot(self, staged: Path, run_id: str, *, incremental: bool) -> str:
+        """Make the staged tables the new snapshot ``tables/<run_id>/`` (not yet published).
 
-        They stay in ``.trash/<run>/previous`` until the build publishes, and come back if it fails.
+        ``incremental``: the staged files replace their counterparts of the current snapshot,
+        whose other files are hard-linked into the new one (no copy; they are never written
+        again). Otherwise the staged tables are the whole snapshot. Returns the snapshot id.
         """
-        previous = self.trash(run_id) / "previous"
-        previous.mkdir(parents=True, exist_ok=True)
-        for name in (LANDING_TABLE, FETCH_FAILURE_TABLE, *TABLES, DATABASE_FILE, MANIFEST_FILE):
-            path = self.root / name
-            if path.exists():
-                os.replace(path, previous / name)
-
-    def restore(self, run_id: str) -> None:
-        """Put back what :meth:`set_aside` moved, dropping whatever the failed build wrote."""
-        previous = self.trash(run_id) / "previous"
-        if not previous.is_dir():
-            return
-        for item in previous.iterdir():
-            current = self.root / item.name
-            if current.is_dir():
-                shutil.rmtree(current)
-            elif current.exists():
-                current.unlink()
-            os.replace(item, current)
-
-    def swap_in(self, staged: Path, run_id: str, *, whole: bool = True) -> None:
-        """Put the staged tables in place, one rename per table folder (``whole``) or per file.
-
-        With ``whole=False`` only the files of partitioned tables present in ``staged`` replace
-        their published counterparts (one rename each), and unpartitioned tables are swapped
-        whole; every other file stays where it is, untouched.
-        """
-        trash = self.trash(run_id)
-        trash.mkdir(parents=True, exist_ok=True)
+        work = self.staging(run_id) / "snapshot"
+        current = self.current_snapshot()
         for table in TABLES:
-            source = staged / table
-            if not source.is_dir():
+            source, target = staged / table, work / table
+            new = table_files(source, table)
+            old_dir = self.snapshot_dir(current) / table if current else None
+            # An unpartitioned table (reject) is staged whole when it changed.
+            replaces_all = not incremental or (new and table not in PARTITIONED)
+            keep = [] if old_dir is None or replaces_all else table_files(old_dir, table)
+            replaced = {f.relative_to(source) for f in new}
+            for file in keep:
+                relative = file.relative_to(old_dir)
+                if relative not in replaced:
+                    (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                    os.link(file, target / relative)
+            for file in new:
+                (target / file.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(file, target / file.relative_to(source))
+        crash_point("snapshot")
+        snapshot = self.snapshot_dir(run_id)
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(work, snapshot)
+        return run_id
+
+    def commit(self, manifest: dict, *, snapshot: str | None, run_id: str, fresh: bool) -> dict:
+        """Publish: write the manifest naming ``snapshot`` (None: keep the current one) and the live
+        landing files. The manifest's rename is the one step that publishes; a build killed
+        before it leaves the previous warehouse published, whole.
+
+        ``fresh`` (``--full-rebuild``): only this run's landing files are live; the others are
+        retired, kept until the next commit for readers of the database before this one.
+        Returns the manifest written.
+        """
+        previous = self.manifest() or {}
+        files, retired = {}, {}
+        for table in (LANDING_TABLE, FETCH_FAILURE_TABLE):
+            live = self._live(table, run_id if fresh else None)
+            files[table] = [f.name for f in live]
+            published = previous.get("files", {}).get(table, [])
+            retired[table] = sorted(set(published) - set(files[table]))
+        manifest = {
+            **manifest,
+            "snapshot": snapshot or previous.get("snapshot"),
+            "previous_snapshot": previous.get("snapshot") if snapshot else previous.get("previous_snapshot"),
+            "files": files,
+            "retired": retired,
+        }
+        _write_json(self.manifest_path, manifest)
+        crash_point("commit")
+        self._point_current_link(manifest["snapshot"])
+        return manifest
+
+    def _point_current_link(self, snapshot: str | None) -> None:
+        if not snapshot:
+            return
+        link = self.root / CURRENT_LINK
+        tmp = self.root / f".{CURRENT_LINK}.{uuid.uuid4().hex[:8]}.tmp"
+        os.symlink(Path(SNAPSHOTS_DIR) / snapshot, tmp)
+        os.replace(tmp, link)
+
+    def collect_garbage(self) -> list[Path]:
+        """Delete what no reader can reach any more: snapshots other than the current and the one
+        before it (open connections to the previous database read that one), landing files neither
+        live nor retired by the last commit, and what killed builds left in ``.staging/``.
+        Call it holding the build lock. Returns what was deleted."""
+        manifest = self.manifest()
+        if manifest is None:
+            return []
+        deleted: list[Path] = []
+        keep = {manifest.get("snapshot"), manifest.get("previous_snapshot")}
+        snapshots = self.root / SNAPSHOTS_DIR
+        for folder in sorted(snapshots.iterdir()) if snapshots.is_dir() else []:
+            if folder.name not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
+                deleted.append(folder)
+                crash_point("garbage")
+        for table in (LANDING_TABLE, FETCH_FAILURE_TABLE):
+            listed = manifest.get("files", {}).get(table)
+            if listed is None:
                 continue
-            current = self.table_dir(table)
-            if whole or table not in PARTITIONED or not current.is_dir():
-                if current.exists():
-                    os.replace(current, trash / table)
-                os.replace(source, current)
-                continue
-            for file in table_files(source, table):
-                target = current / file.relative_to(source)
-                target.parent.mkdir(exist_ok=True)
-                os.replace(file, target)
-        shutil.rmtree(trash, ignore_errors=True)
+            wanted = {*listed, *manifest.get("retired", {}).get(table, [])}
+            folder = self.root / table
+            for file in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+                if file.name not in wanted:
+                    file.unlink(missing_ok=True)
+                    deleted.append(file)
+        # Table folders at the root are from before snapshots (schema version 4 and older).
+        legacy = [self.root / table for table in TABLES]
+        for leftover in (self.root / ".staging", self.root / ".trash", *legacy):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+                deleted.append(leftover)
+        for tmp in self.root.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+            deleted.append(tmp)
+        return deleted
 
     def cleanup(self, run_id: str) -> None:
+        """Remove what the run staged (its unpublished snapshot included)."""
         shutil.rmtree(self.staging(run_id), ignore_errors=True)
-        shutil.rmtree(self.trash(run_id), ignore_errors=True)
+        if self.current_snapshot() != run_id:
+            shutil.rmtree(self.snapshot_dir(run_id), ignore_errors=True)
 
 
 def fingerprint(*folders: Path) -> str:

@@ -19,6 +19,7 @@ from flows.layout import (
     TABLES,
     BuildError,
     Warehouse,
+    crash_point,
     fingerprint,
     table_files,
     write_parquet_atomic,
@@ -112,6 +113,7 @@ def parse_batch(pieces: list[Piece], out_dir: Path, batch: int) -> Path:
             compression="lz4",
             row_group_size=2_000,
         )
+    crash_point("parse")
     return out_dir
 
 
@@ -224,7 +226,13 @@ def other_pages(warehouse: Warehouse, cables: pl.DataFrame, parsed_dir: Path, ne
 
 
 def publish_tables(
-    warehouse: Warehouse, parsed_dir: Path, out_dir: Path, cables: pl.DataFrame | None = None
+    warehouse: Warehouse,
+    parsed_dir: Path,
+    out_dir: Path,
+    cables: pl.DataFrame | None = None,
+    *,
+    landing: list[Path] | None = None,
+    failures: list[Path] | None = None,
 ) -> dict[str, int]:
     """Write the published tables into ``out_dir`` from the parsed batches and the landing.
 
@@ -235,10 +243,15 @@ def publish_tables(
     The tables are derived in passes of at most about ``PASS_CABLES`` cables (a run of table
     files), so memory does not grow with the warehouse.
 
+    ``landing`` and ``failures`` are the live files of ``raw_page`` and ``fetch_failure`` (default:
+    the warehouse's, see :meth:`Warehouse.landed_files`; a full rebuild passes its run's).
+
     Checks that each landed page is a current cable, another version of one, or a reject, and
     raises :class:`BuildError` (nothing published) when the counts do not reconcile.
     """
-    landed = pl.scan_parquet(warehouse.landed_files()).select("source_uri", "sha256", "bytes", "fetched_at").collect()
+    landing = warehouse.landed_files() if landing is None else landing
+    incremental = cables is not None
+    landed = pl.scan_parquet(landing).select("source_uri", "sha256", "bytes", "fetched_at").collect()
     cable_pages = _scan(parsed_dir, "page").filter(pl.col("reject_reason").is_null())
     sizes = cable_pages.group_by("_file").agg(pl.col("reference_id").n_unique().alias("cables")).sort("_file").collect()
     files = sizes["_file"].to_list()
@@ -256,13 +269,13 @@ def publish_tables(
             write_parquet_atomic(schemas[name].drop("_file"), out_dir / name / _EMPTY_FILE)
 
     pages = _scan(parsed_dir, "page").unique("sha256", keep="first")
-    failed = fetch_reject(fetch_failures(warehouse), landed.lazy()).collect()
-    _write_reject(reject(landed.lazy(), pages).collect(), failed, out_dir, warehouse, incremental=cables is not None)
+    failed = fetch_reject(fetch_failures(warehouse, failures), landed.lazy()).collect()
+    _write_reject(reject(landed.lazy(), pages).collect(), failed, out_dir, warehouse, incremental=incremental)
 
-    counts = {name: _rows(_final_files(warehouse, out_dir, name)) for name in TABLES}
+    counts = {name: _rows(_final_files(warehouse, out_dir, name, incremental)) for name in TABLES}
     landed_pages = landed.height
     current_pages = (
-        pl.scan_parquet(_final_files(warehouse, out_dir, "page_version"), hive_partitioning=False)
+        pl.scan_parquet(_final_files(warehouse, out_dir, "page_version", incremental), hive_partitioning=False)
         .filter(pl.col("status") == "current")
         .select(pl.len())
         .collect()
@@ -344,6 +357,7 @@ def _write_files(
             part = pl.concat([old, part]).sort(SORT_KEYS[name], maintain_order=True)
         if part.height or cables is not None:
             write_parquet_atomic(part, out_dir / name / file)
+            crash_point("publish")
     return rows.height
 
 
@@ -364,9 +378,12 @@ def _write_reject(
     write_parquet_atomic(frame, out_dir / "reject" / "part-00000.parquet")
 
 
-def _final_files(warehouse: Warehouse, staged: Path, table: str) -> list[str]:
-    """The files ``table`` will have once ``staged`` is swapped in (file by file)."""
+def _final_files(warehouse: Warehouse, staged: Path, table: str, incremental: bool) -> list[str]:
+    """The files ``table`` will have in the snapshot made of ``staged`` (with, when ``incremental``,
+    the current snapshot's files it does not replace)."""
     new = table_files(staged / table, table)
+    if not incremental:
+        return [str(f) for f in new]
     if table not in PARTITIONED:
         return [str(f) for f in (new or warehouse.table_files(table))]
     replaced = {f.relative_to(staged / table) for f in new}
@@ -378,16 +395,20 @@ def _rows(files: list[str]) -> int:
     return sum(pq.read_metadata(f).num_rows for f in files)
 
 
-def check_staged_tables(warehouse: Warehouse, tables_dir: Path, sql_dir: Path) -> int:
+def check_staged_tables(
+    warehouse: Warehouse, tables_dir: Path, sql_dir: Path, *, incremental: bool, landing: list[Path] | None = None
+) -> int:
     """Run the data tests of ``sql/schema.yml`` on the tables as they will be once the staged files
-    are swapped in (staged partitions, and the published ones they leave in place).
+    are published (staged files, and when ``incremental`` the current ones they leave in place),
+    over the live landing (``landing``, default the warehouse's).
 
     Raises :class:`BuildError` naming every failed check (nothing is published then); returns
     the number of checks that passed.
     """
     checks = declared_checks(sql_dir / "schema.yml")
-    globs: dict[str, str | list[str]] = {LANDING_TABLE: warehouse.table_glob(LANDING_TABLE)}
-    globs |= {table: _final_files(warehouse, tables_dir, table) for table in TABLES}
+    landing = warehouse.landed_files() if landing is None else landing
+    globs: dict[str, str | list[str]] = {LANDING_TABLE: [str(f) for f in landing]}
+    globs |= {table: _final_files(warehouse, tables_dir, table, incremental) for table in TABLES}
     with duckdb.connect() as con:
         create_views(con, globs, sql_dir, reference_tables=True)
         # Each view is computed once, into a table the checks of it then read (a view is checked

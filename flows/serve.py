@@ -15,7 +15,7 @@ import yaml
 
 from cables.search import SearchError, load_fts
 from cables.sqlquote import sql_identifier, sql_literal
-from flows.layout import LANDING_TABLE, SCHEMA_VERSION, TABLES, Warehouse, utc_now
+from flows.layout import LANDING_TABLE, SCHEMA_VERSION, TABLES, BuildError, Warehouse, crash_point, utc_now
 from flows.lookups import REFERENCE_DIR
 from flows.search_index import build_search_index
 
@@ -142,6 +142,24 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
         con.execute(f"create or replace view main.{name} as select * from {MART_SCHEMA}.{name}")
 
 
+def published_sources(warehouse: Warehouse) -> dict[str, str | list[str]]:
+    """The files of every table as the manifest publishes them: the landing files it lists and the
+    current snapshot's folders (whose files never change). Views over these see one build whole."""
+    landing = [str(f) for f in warehouse.published_files(LANDING_TABLE)]
+    return {LANDING_TABLE: landing, **{table: warehouse.table_glob(table) for table in TABLES}}
+
+
+def database_snapshot(warehouse: Warehouse) -> str | None:
+    """The snapshot ``cables.duckdb`` was built over (None when there is no readable file)."""
+    if not warehouse.database.exists():
+        return None
+    try:
+        with duckdb.connect(str(warehouse.database), read_only=True) as con:
+            return con.execute("select snapshot from _warehouse").fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
 def build_database(
     warehouse: Warehouse, sql_dir: Path, *, search_index: bool | None = None, seconds: dict | None = None
 ) -> Path:
@@ -161,7 +179,7 @@ def build_database(
     con = duckdb.connect(str(tmp), config={"memory_limit": settings().build_memory_limit, "temp_directory": str(spill)})
     try:
         start = time.perf_counter()
-        create_views(con, {table: warehouse.table_glob(table) for table in (LANDING_TABLE, *TABLES)}, sql_dir)
+        create_views(con, published_sources(warehouse), sql_dir)
         marts = [name for name, _, _ in sql_views(sql_dir)]
         materialise_views(con, marts)
         docs = view_docs(sql_dir)
@@ -176,10 +194,11 @@ def build_database(
             seconds["views"] = views_done - start
             seconds["search_index"] = time.perf_counter() - views_done
         con.execute(
-            "create table _warehouse as select ? as schema_version, ? as root, ? as built_at",
-            [SCHEMA_VERSION, str(warehouse.root), utc_now()],
+            "create table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
+            [SCHEMA_VERSION, str(warehouse.root), utc_now(), warehouse.current_snapshot()],
         )
         con.close()
+        crash_point("database")
         os.replace(tmp, warehouse.database)
     finally:
         con.close()
@@ -199,9 +218,9 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = Fal
         raise ServeError(f"no warehouse at {warehouse.root} (run `cables build --warehouse {warehouse.root}` first)")
     con = duckdb.connect(str(warehouse.database), read_only=True)
     try:
-        version, root = con.execute("select schema_version, root from _warehouse").fetchone()
+        version, root, snapshot = con.execute("select schema_version, root, snapshot from _warehouse").fetchone()
     except duckdb.Error:
-        version, root = None, None
+        version, root, snapshot = None, None, None
     if version != SCHEMA_VERSION:
         con.close()
         raise ServeError(
@@ -209,9 +228,12 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = Fal
             f"reads {SCHEMA_VERSION}: run `cables build --warehouse {warehouse.root}` to rebuild it "
             "from its landed pages"
         )
-    if root != str(warehouse.root):
+    if root != str(warehouse.root) or snapshot != warehouse.current_snapshot():
+        # The folder moved, or a build published and was stopped before its database: rebuild it,
+        # unless a build is running (its own database is coming; this one is whole meanwhile).
         con.close()
-        build_database(warehouse, sql_dir)
+        with contextlib.suppress(BuildError), warehouse.lock():
+            build_database(warehouse, sql_dir)
         con = duckdb.connect(str(warehouse.database), read_only=True)
     if search:
         # Without the package, search says what to install; nothing else needs it.

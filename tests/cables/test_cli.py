@@ -217,7 +217,7 @@ def test_export_errors_are_one_line(sample_warehouse, tmp_path, args, message):
 
 
 def test_export_never_writes_into_the_warehouse(sample_warehouse):
-    target = sample_warehouse / "cable" / "year=2010" / "part-00000.parquet"
+    target = sample_warehouse / "current" / "cable" / "year=2010" / "part-00000.parquet"
     before = target.read_bytes()
     result = CliRunner().invoke(
         main, ["export", "tag", "-w", str(sample_warehouse), "--format", "parquet", "--out", str(target), "--overwrite"]

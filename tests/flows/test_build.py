@@ -53,16 +53,22 @@ def test_every_sample_file_is_accounted_for(sample_build, sample_dir):
 
 
 def test_layout_holds_only_current_parquet_files(sample_warehouse):
+    manifest = json.loads((sample_warehouse / "warehouse.json").read_text())
+    snapshot = sample_warehouse / "tables" / manifest["snapshot"]
+    # The tables of the one published snapshot; `current` points at it.
+    assert [p.name for p in (sample_warehouse / "tables").iterdir()] == [manifest["snapshot"]]
+    assert (sample_warehouse / "current").resolve() == snapshot
     for name in (*TABLES, "raw_page"):
-        entries = [p for p in (sample_warehouse / name).rglob("*") if p.is_file()]
+        folder = sample_warehouse / name if name == "raw_page" else snapshot / name
+        entries = [p for p in folder.rglob("*") if p.is_file()]
         assert entries and all(p.suffix == ".parquet" for p in entries), name
         if name in PARTITIONED:
             # One folder per year of the reference id, the year's cables in a few files.
             assert all(re.fullmatch(r"year=(19[6-9]\d|20[01]\d)", p.parent.name) for p in entries), name
             assert all(re.fullmatch(r"part-\d{5}\.parquet", p.name) for p in entries), name
     assert not (sample_warehouse / ".staging").exists() or not any((sample_warehouse / ".staging").iterdir())
-    manifest = json.loads((sample_warehouse / "warehouse.json").read_text())
     assert manifest["schema_version"] >= 1 and manifest["rows"]["cable"] == 32
+    assert manifest["files"]["raw_page"] == sorted(p.name for p in (sample_warehouse / "raw_page").iterdir())
 
 
 def test_keys_are_unique_and_children_belong_to_cables(sample_warehouse):
@@ -237,7 +243,7 @@ def test_each_run_leaves_a_manifest_and_a_prefect_artifact(prefect_harness, samp
     assert run["rows"] == sample_build["rows"] and run["landing"]["files_seen"] == 57
     assert run["reconciliation"] == {"pages": 57, "never_fetched": 0, "cables": 32, "other_versions": 23, "rejects": 2}
     assert run["parse"] == {"mode": "full", "pages": 57, "cables_touched": None}
-    assert set(run["seconds"]) == {"land", "parse", "publish", "views"} and run["code"]["cables_warehouse"]
+    assert set(run["seconds"]) == {"land", "parse", "publish", "commit", "views"} and run["code"]["cables_warehouse"]
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["warehouse-build"]))

@@ -265,7 +265,7 @@ def test_header_and_body_round_trip_through_the_dump(blocks):
 
 
 def table(warehouse: Path, name: str) -> pl.DataFrame:
-    return pl.read_parquet(warehouse / name / "**" / "*.parquet")
+    return pl.read_parquet(Warehouse.at(warehouse).table_files(name), hive_partitioning=False)
 
 
 SAME = ["reference_id", "created_at", "classification", "origin", "subject", "header", "body", "section_count"]

@@ -23,12 +23,13 @@ def build(source: Path, warehouse: Path, **kw) -> dict:
 
 
 def parquet_state(warehouse: Path) -> dict[str, tuple[int, int]]:
-    """Every Parquet file of the warehouse: inode and modification time (a rewrite changes both)."""
-    return {
-        str(p.relative_to(warehouse)): (p.stat().st_ino, p.stat().st_mtime_ns)
-        for p in warehouse.rglob("*.parquet")
-        if ".staging" not in p.parts
-    }
+    """Every published Parquet file (path in the landing or in the current snapshot): inode and
+    modification time. A rewrite changes both; a hard link into a new snapshot changes neither."""
+    wh = Warehouse.at(warehouse)
+    files = {f"raw_page/{p.name}": p for p in wh.published_files("raw_page")}
+    snapshot = wh.snapshot_dir(wh.current_snapshot())
+    files |= {str(p.relative_to(snapshot)): p for p in snapshot.rglob("*.parquet")}
+    return {name: (p.stat().st_ino, p.stat().st_mtime_ns) for name, p in files.items()}
 
 
 def tables(warehouse: Path) -> dict[str, pl.DataFrame]:
@@ -67,7 +68,7 @@ def test_a_rerun_with_nothing_new_writes_no_parquet_file(source, tmp_path):
     before = parquet_state(wh)
     again = build(source, wh)
     assert again["landing"]["landed_new"] == again["landing"]["landed_changed"] == 0
-    assert again["rows"] == first["rows"]
+    assert again["rows"] == first["rows"] and again["snapshot"] == first["snapshot"]
     assert parquet_state(wh) == before  # nothing rewritten, moved or added
     run = Warehouse.at(wh).runs_dir / f"{again['run_id']}.json"
     assert '"mode": "none"' in run.read_text()
