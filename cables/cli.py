@@ -99,8 +99,12 @@ def build(source: str | None, warehouse: Path | None, full_rebuild: bool, rate: 
     warehouse was published (rejected pages are data, listed in the reject table), 1 otherwise.
     """
     from flows.build import PROGRESS_LISTENERS, build_warehouse
-    from flows.layout import BuildError
+    from flows.layout import BuildError, Warehouse
 
+    # Said before a flow run starts (the flow would refuse too, with Prefect's traceback logged).
+    target = Warehouse.at(warehouse or settings().warehouse)
+    if target.is_locked():
+        _fail(f"another build is running on the warehouse {target.root}; try again when it is done")
     bar = ParseProgress() if sys.stderr.isatty() else None
     if bar:
         PROGRESS_LISTENERS.append(bar.update)

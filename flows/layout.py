@@ -185,6 +185,16 @@ class Warehouse:
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
 
+    def is_locked(self) -> bool:
+        """Whether a build holds the warehouse's lock now (false for a warehouse not made yet)."""
+        if not (self.root / ".lock").exists():
+            return False
+        try:
+            with self.lock():
+                return False
+        except BuildError:
+            return True
+
     def stage_snapshot(self, staged: Path, run_id: str, *, incremental: bool) -> str:
         """Make the staged tables the new snapshot ``tables/<run_id>/`` (not yet published).
 
@@ -260,6 +270,7 @@ class Warehouse:
         manifest = self.manifest()
         if manifest is None:
             return []
+        crash_point("garbage")
         deleted: list[Path] = []
         keep = {manifest.get("snapshot"), manifest.get("previous_snapshot")}
         snapshots = self.root / SNAPSHOTS_DIR
@@ -267,7 +278,6 @@ class Warehouse:
             if folder.name not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
                 deleted.append(folder)
-                crash_point("garbage")
         for table in (LANDING_TABLE, FETCH_FAILURE_TABLE):
             listed = manifest.get("files", {}).get(table)
             if listed is None:
@@ -284,7 +294,8 @@ class Warehouse:
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
                 deleted.append(leftover)
-        for tmp in self.root.glob(".*.tmp"):
+        # Temporary files of killed builds: a database being built (and its write-ahead log), links.
+        for tmp in [*self.root.glob(".*.tmp"), *self.root.glob(".*.tmp.wal")]:
             tmp.unlink(missing_ok=True)
             deleted.append(tmp)
         return deleted

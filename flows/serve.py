@@ -250,6 +250,10 @@ def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.Du
     locked so a query cannot lift them. (Writing files under the warehouse is stopped earlier:
     ``cables sql`` and ``cables export`` run read-only statements only.)
     """
+    # A second connection to the same file in one process shares the first one's database (DuckDB
+    # caches it by path), sandbox included: its settings are locked already.
+    if con.execute("select current_setting('lock_configuration')").fetchone()[0]:
+        return con
     folders = [str(warehouse.root.resolve()) + os.sep, str(REFERENCE_DIR.resolve()) + os.sep]
     con.execute(f"set allowed_directories = [{', '.join(sql_literal(f) for f in folders)}]")
     con.execute("set enable_external_access = false")
