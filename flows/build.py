@@ -208,7 +208,8 @@ def build_warehouse(
             published = {f.name for f in wh.published_files(LANDING_TABLE)} if previous else set()
             new_files = live if full else [f for f in live if f.name not in published]
             parsed, tables = wh.staging(run_id) / "parsed", wh.staging(run_id) / "tables"
-            failed_now = landing.get("fetch_failed", 0) > 0
+            # This run recorded pages it could not take in (fetch failures, pages over the size cap).
+            failed_now = bool(wh.fetch_failure_files(run_id))
             snapshot = None
             if new_files or failed_now:
                 batches = plan_batches(new_files, cfg.workers(), cfg.batch_pages)

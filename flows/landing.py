@@ -95,8 +95,8 @@ def landed_index(warehouse: Warehouse, *, fresh: bool = False) -> pl.DataFrame:
     )
 
 
-# A page larger than this is not read (a real viewer page is 50-200 KB): it is counted in the
-# report as ``too_large`` and logged, so an archive bomb cannot exhaust memory.
+# A page larger than this is not read (a real viewer page is 50-200 KB), so an archive bomb cannot
+# exhaust memory: it is counted in the report as ``too_large`` and becomes a ``reject`` row.
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 # Archives read member by member, streamed (libarchive): every format of the release's torrents.
 # The full release's CSV dump (cables.csv), plain or compressed.
@@ -214,14 +214,33 @@ def land_entries(
     A page whose URI, size and mtime match its last landing is not read again; a page read again
     whose content hash is unchanged is not landed twice. An entry the source could not deliver
     (``error``) is counted as ``fetch_failed`` and written to ``fetch_failure`` with its reason,
-    in the same flushes as the pages.
+    in the same flushes as the pages; so is a page over ``MAX_PAGE_BYTES`` (counted ``too_large``,
+    recorded once per size), which is then a ``reject`` row.
     """
     report = LandingReport(source=source_uri)
     known = {row[0]: row[1:] for row in landed_index(warehouse, fresh=fresh).iter_rows()}
+    # Pages refused for their size are recorded once per size: seen again unchanged, not again.
+    refused = set() if fresh else set(fetch_failures(warehouse).select("source_uri", "reason").collect().iter_rows())
     rows: list[dict] = []
     failures: list[dict] = []
     part = failure_part = 0
     fetched_at = utc_now()
+
+    def refuse(uri: str, size: int) -> None:
+        """A page over the size cap: not read, recorded as a failure (a ``reject`` row, nothing lost)."""
+        report.too_large += 1
+        reason = f"too large: {size:,} bytes, over the {MAX_PAGE_BYTES // 2**20} MB page limit (not read)"
+        if (uri, reason) not in refused:
+            refused.add((uri, reason))
+            failures.append(
+                {
+                    "source_uri": uri,
+                    "source": report.source,
+                    "reason": reason,
+                    "fetched_at": fetched_at,
+                    "run_id": run_id,
+                }
+            )
 
     def flush() -> None:
         nonlocal part, rows, failure_part, failures
@@ -264,11 +283,11 @@ def land_entries(
             report.unchanged += 1
             continue
         if entry.size > MAX_PAGE_BYTES:
-            report.too_large += 1
+            refuse(entry.uri, entry.size)
             continue
         content = entry.read()
         if len(content) > MAX_PAGE_BYTES:
-            report.too_large += 1
+            refuse(entry.uri, len(content))
             continue
         sha = entry.sha256 or hashlib.sha256(content).hexdigest()
         if previous is not None and previous[0] == sha:

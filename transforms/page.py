@@ -32,15 +32,27 @@ MEDIA_LINKS = r"(?s)Appears in these articles:(.*?)</td>"
 _PARAGRAPH_ANCHOR = r"<a id=.par\d+.[^>]*>\s*¶\s*</a>"
 
 
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def decoded_text(content: pl.Series) -> pl.Series:
-    """One string per page: UTF-8, or Windows-1252 where a page is not valid UTF-8."""
-    try:
-        return content.cast(pl.String)
-    except pl.exceptions.PolarsError:
-        return content.map_elements(_decode_one, return_dtype=pl.String)
+    """One string per page: UTF-8; UTF-16 where a page opens with its byte-order mark (a page saved
+    by some editors); Windows-1252 where a page is neither."""
+    utf16 = content.bin.starts_with(_UTF16_MARKS[0]) | content.bin.starts_with(_UTF16_MARKS[1])
+    if not utf16.any():
+        try:
+            return content.cast(pl.String)
+        except pl.exceptions.PolarsError:
+            pass
+    return content.map_elements(_decode_one, return_dtype=pl.String)
 
 
 def _decode_one(raw: bytes) -> str:
+    if raw.startswith(_UTF16_MARKS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -169,3 +169,37 @@ def test_a_killed_build_leaves_a_whole_warehouse_and_the_next_one_completes(stat
     assert assert_whole(warehouse, states) == "after"
     leftovers = [p.name for p in warehouse.iterdir() if p.name.startswith(".") and p.name != ".lock"]
     assert leftovers in ([], [".staging"]) and not any((warehouse / ".staging").glob("*/snapshot"))
+
+
+def _full_disk(limit: int):
+    """preexec_fn of a child whose files cannot grow past ``limit`` bytes (writes then fail with
+    EFBIG, as on a full disk; SIGXFSZ ignored so the write returns the error)."""
+
+    def limit_file_size() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_file_size
+
+
+@pytest.mark.parametrize("limit", [20_000, 400_000, 2_000_000], ids=["landing", "tables", "database"])
+def test_a_full_disk_is_a_clear_error_and_leaves_a_whole_warehouse(states, sources, tmp_path, limit):
+    warehouse = tmp_path / "wh"
+    shutil.copytree(states["before"], warehouse, symlinks=True)
+    result = subprocess.run(
+        build_command(sources[1], warehouse),
+        cwd=PROJECT_ROOT,
+        env=child_env(CABLES_SEARCH_INDEX="true"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_full_disk(limit),
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("cables: build failed") and ("too large" in last.lower() or "errno 27" in last.lower()), last
+    assert_whole(warehouse, states)
+    build_warehouse(source=str(sources[1]), warehouse=str(warehouse))
+    assert assert_whole(warehouse, states) == "after"

@@ -103,3 +103,32 @@ def test_a_file_that_is_no_archive_is_a_clear_error(tmp_path):
         land_source(other, Warehouse.at(tmp_path / "wh"), "r1")
     with pytest.raises(FileNotFoundError, match="not found"):
         land_source(tmp_path / "missing", Warehouse.at(tmp_path / "wh"), "r1")
+
+
+def test_a_zip_bomb_and_a_huge_7z_member_are_rejected_unread(tmp_path):
+    import tracemalloc
+
+    import libarchive
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z, z.open("bomb.html", "w") as member:
+        for _ in range(200):
+            member.write(b"\0" * (1 << 20))  # 200 MB of zeros in a few hundred KB
+    zeros = tmp_path / "zeros.html"
+    with zeros.open("wb") as f:
+        f.truncate(100 * (1 << 20))  # 100 MB (sparse on disk)
+    huge = tmp_path / "huge.7z"
+    with libarchive.file_writer(str(huge), "7zip") as archive:
+        archive.add_files(str(zeros))
+    assert bomb.stat().st_size < 1_000_000 and huge.stat().st_size < 1_000_000
+
+    wh = Warehouse.at(tmp_path / "wh")
+    tracemalloc.start()
+    reports = [land_source(source, wh, f"r{i}") for i, source in enumerate((bomb, huge))]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [(r.files_seen, r.landed_new, r.too_large) for r in reports] == [(1, 0, 1), (1, 0, 1)]
+    assert peak < 2 * landing.MAX_PAGE_BYTES + (16 << 20)  # read at most up to the cap, once
+    reasons = landing.fetch_failures(wh).collect()["reason"].to_list()
+    assert len(reasons) == 2 and all(r.startswith("too large: ") and "not read" in r for r in reasons)
+    assert not wh.landed_files()
