@@ -197,7 +197,17 @@ def build_database(
             "create table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
             [SCHEMA_VERSION, str(warehouse.root), utc_now(), warehouse.current_snapshot()],
         )
+        # A full disk can leave the file short without DuckDB raising (seen under RLIMIT_FSIZE):
+        # the file must hold every block DuckDB counts, or it is not swapped in.
+        con.execute("checkpoint")
+        blocks, block_size = con.execute("select total_blocks, block_size from pragma_database_size()").fetchone()
         con.close()
+        written = tmp.stat().st_size
+        if written < blocks * block_size:
+            raise BuildError(
+                f"{warehouse.database.name} was not written whole ({written:,} of {blocks * block_size:,} bytes): "
+                "is the disk full? The previous database is kept"
+            )
         crash_point("database")
         os.replace(tmp, warehouse.database)
     finally:
