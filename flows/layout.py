@@ -216,7 +216,7 @@ class Warehouse:
                 relative = file.relative_to(old_dir)
                 if relative not in replaced:
                     (target / relative).parent.mkdir(parents=True, exist_ok=True)
-                    os.link(file, target / relative)
+                    _link_or_copy(file, target / relative)
             for file in new:
                 (target / file.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(file, target / file.relative_to(source))
@@ -324,6 +324,15 @@ def table_pattern(table: str) -> str:
 def table_files(folder: Path, table: str) -> list[Path]:
     """The Parquet files of ``table`` under its folder ``folder`` (staged or published)."""
     return sorted(folder.glob(table_pattern(table))) if folder.is_dir() else []
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to ``source`` (no copy: published files never change), or a copy where the
+    file system has no hard links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _write_json(path: Path, data: dict) -> None:
