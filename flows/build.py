@@ -257,8 +257,9 @@ def build_warehouse(
                 fresh=full_rebuild,
             )
             lap("commit")
+            # A new snapshot, a missing database or one a killed build left behind all lag the manifest.
             stale = database_snapshot(wh) != manifest["snapshot"]
-            if snapshot or stale or not wh.database.exists() or (previous or {}).get("views") != views:
+            if stale or (previous or {}).get("views") != views:
                 database = build_views(str(wh.root), str(cfg.sql_dir))
             else:
                 database = str(wh.database)

@@ -15,8 +15,7 @@ SEARCH_COMMENT = (
 # One document per non-empty subject and per non-empty paragraph, the subject first in each cable.
 # The documents are numbered on their keys alone (the text is not read into the sort), then the
 # text is joined to the numbers: sorting it with the text needed more than 2 GB at the release's
-# scale. The text is only needed to build
-# the index: it stays in a temporary table, outside the file.
+# scale. The text is only needed to build the index: it stays in a temporary table, outside the file.
 _DOCUMENT_TEXT = """
 select 'subject' as kind, reference_id, null::integer as position, null::integer as number, subject as text
 from cable
