@@ -91,7 +91,30 @@ def _source(ctx, param, value: str | None) -> str | None:
     show_default=True,
     help="HTTP sources: requests in flight at most.",
 )
-def build(source: str | None, warehouse: Path | None, full_rebuild: bool, rate: float, concurrency: int) -> None:
+@click.option(
+    "--runner",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the batch tasks (land, parse, write the tables) run: threads of this process, or "
+    "dask.distributed workers (see docs/scaling.md).",
+)
+@click.option(
+    "--dask-address",
+    default=None,
+    metavar="ADDRESS",
+    help="With --runner dask: the scheduler of a running cluster (tcp://host:8786); without it, a "
+    "temporary LocalCluster of 2 worker processes is started and stopped with the build.",
+)
+def build(
+    source: str | None,
+    warehouse: str | None,
+    full_rebuild: bool,
+    rate: float,
+    concurrency: int,
+    runner: str,
+    dask_address: str | None,
+) -> None:
     """Build or update the warehouse from a source of pages (a Prefect flow run).
 
     Sources add up: building a second folder into a warehouse keeps the first. Re-running on the
@@ -115,6 +138,8 @@ def build(source: str | None, warehouse: Path | None, full_rebuild: bool, rate: 
             full_rebuild=full_rebuild,
             rate=rate,
             concurrency=concurrency,
+            runner=runner,
+            dask_address=dask_address,
         )
     except BuildError as exc:
         _fail(str(exc))

@@ -35,6 +35,7 @@ from flows.publish import (
     publish_tables,
     split_pieces,
 )
+from flows.runners import task_runner, task_slots
 from flows.serve import build_database, database_snapshot
 
 # Called with (pages parsed, pages to parse) after each parse batch; `cables build` draws its
@@ -153,6 +154,8 @@ def build_warehouse(
     export_dir: str = "exports",
     rate: float = 2.0,
     concurrency: int = 4,
+    runner: str = "local",
+    dask_address: str | None = None,
 ) -> dict:
     """Build or update a warehouse from saved cable pages: a folder, an archive, a CSV dump or a mirror.
 
@@ -168,6 +171,11 @@ def build_warehouse(
         export_dir: folder the exports go to, one file per name, replaced at each run.
         rate: HTTP sources only: requests per second at most (be polite to mirrors).
         concurrency: HTTP sources only: requests in flight at most.
+        runner: where the batch tasks (land, parse, write the tables) run: ``local`` (threads of
+            this process) or ``dask`` (dask.distributed workers, which must see the warehouse
+            folder and the source by the same paths).
+        dask_address: the scheduler of a running Dask cluster (``tcp://host:8786``); with
+            ``runner="dask"`` and none, a temporary LocalCluster of 2 worker processes.
 
     Returns:
         A summary: the landing report, rows per table and the published paths.
@@ -188,13 +196,24 @@ def build_warehouse(
         seconds[stage] = round(now - clock, 3)
         clock = now
 
-    with wh.lock():
+    pool = task_runner(runner, dask_address, cfg.workers())
+    with wh.lock(), pool:
         _check_landing(wh, full_rebuild)
         previous = wh.manifest()
+        slots = task_slots(pool, cfg.workers())
         try:
-            landing = land_pages(
-                source_path, str(wh.root), run_id, cfg.landing_chunk_pages, rate, concurrency, full_rebuild
-            )
+            landing = pool.submit(
+                land_pages,
+                {
+                    "source": source_path,
+                    "warehouse": str(wh.root),
+                    "run_id": run_id,
+                    "chunk_pages": cfg.landing_chunk_pages,
+                    "rate": rate,
+                    "concurrency": concurrency,
+                    "fresh": full_rebuild,
+                },
+            ).result()
             logger.info("landing: %s", landing)
             lap("land")
             # A full rebuild works from this run's landing alone; other runs from every live file.
@@ -212,24 +231,34 @@ def build_warehouse(
             failed_now = bool(wh.fetch_failure_files(run_id))
             snapshot = None
             if new_files or failed_now:
-                batches = plan_batches(new_files, cfg.workers(), cfg.batch_pages)
-                pages = _parse(batches, parsed, 0, cfg.workers())
+                batches = plan_batches(new_files, slots, cfg.batch_pages)
+                pages = _parse(pool, batches, parsed, 0, slots)
                 if not batches:  # only fetch failures are new: the reject table may change
                     parse_batch([], parsed, 0)
                 if not full:
-                    others = find_earlier_pages(str(wh.root), str(parsed), [str(f) for f in new_files])
-                    pages += _parse(split_pieces(others, cfg.workers()), parsed, len(batches), cfg.workers())
+                    others = pool.submit(
+                        find_earlier_pages,
+                        {
+                            "warehouse": str(wh.root),
+                            "parsed_dir": str(parsed),
+                            "new_files": [str(f) for f in new_files],
+                        },
+                    ).result()
+                    pages += _parse(pool, split_pieces(others, slots), parsed, len(batches), slots)
                 lap("parse")
-                published_tables = publish(
-                    str(wh.root),
-                    str(parsed),
-                    str(tables),
-                    run_id,
-                    str(cfg.sql_dir),
-                    not full,
-                    [str(f) for f in live],
-                    [str(f) for f in failures],
-                )
+                published_tables = pool.submit(
+                    publish,
+                    {
+                        "warehouse": str(wh.root),
+                        "parsed_dir": str(parsed),
+                        "tables_dir": str(tables),
+                        "run_id": run_id,
+                        "sql_dir": str(cfg.sql_dir),
+                        "incremental": not full,
+                        "landing": [str(f) for f in live],
+                        "failures": [str(f) for f in failures],
+                    },
+                ).result()
                 counts, snapshot = published_tables["rows"], published_tables["snapshot"]
                 lap("publish")
                 parse = {"mode": "full" if full else "incremental", "pages": pages, **published_tables}
@@ -301,8 +330,9 @@ def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started
     }
 
 
-def _parse(batches: list[list[tuple[str, int, int]]], parsed: Path, first: int, workers: int) -> int:
-    """Parse ``batches`` into ``parsed`` (batch numbers from ``first``), at most ``workers`` at a time.
+def _parse(pool, batches: list[list[tuple[str, int, int]]], parsed: Path, first: int, workers: int) -> int:
+    """Parse ``batches`` into ``parsed`` (batch numbers from ``first``) on the task runner ``pool``,
+    at most ``workers`` at a time.
 
     Progress shows as a Prefect progress artifact. Returns the number of pages parsed.
     """
@@ -325,7 +355,8 @@ def _parse(batches: list[list[tuple[str, int, int]]], parsed: Path, first: int, 
         if len(futures) >= workers:
             finish(*futures.pop(0))
         pages = sum(length for _, _, length in pieces)
-        futures.append((parse_pages.submit(pieces, str(parsed), first + i), pages))
+        parameters = {"pieces": pieces, "out_dir": str(parsed), "batch": first + i}
+        futures.append((pool.submit(parse_pages, parameters), pages))
     for future, pages in futures:
         finish(future, pages)
     return total
