@@ -200,7 +200,8 @@ def build_warehouse(
     with wh.lock(), pool:
         _check_landing(wh, full_rebuild)
         previous = wh.manifest()
-        slots = task_slots(pool, cfg.workers())
+        slots = task_slots(pool, cfg.workers())  # starts a temporary Dask cluster
+        lap("runner")
         try:
             landing = pool.submit(
                 land_pages,

@@ -243,7 +243,10 @@ def test_each_run_leaves_a_manifest_and_a_prefect_artifact(prefect_harness, samp
     assert run["rows"] == sample_build["rows"] and run["landing"]["files_seen"] == 57
     assert run["reconciliation"] == {"pages": 57, "never_fetched": 0, "cables": 32, "other_versions": 23, "rejects": 2}
     assert run["parse"] == {"mode": "full", "pages": 57, "cables_touched": None}
-    assert set(run["seconds"]) == {"land", "parse", "publish", "commit", "views"} and run["code"]["cables_warehouse"]
+    assert (
+        set(run["seconds"]) == {"runner", "land", "parse", "publish", "commit", "views"}
+        and run["code"]["cables_warehouse"]
+    )
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["warehouse-build"]))
