@@ -24,13 +24,11 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-WAREHOUSE_HELP = "Warehouse folder (default: warehouse/, or CABLES_WAREHOUSE)."
+WAREHOUSE_HELP = "Warehouse folder, or object-store URL s3://bucket/prefix (default: warehouse/, or CABLES_WAREHOUSE)."
 
 
 def _warehouse_option(func):
-    return click.option(
-        "--warehouse", "-w", type=click.Path(file_okay=False, path_type=Path), default=None, help=WAREHOUSE_HELP
-    )(func)
+    return click.option("--warehouse", "-w", type=click.Path(file_okay=False), default=None, help=WAREHOUSE_HELP)(func)
 
 
 def _fail(message: str) -> None:
@@ -38,7 +36,7 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _open(warehouse: Path | None, *, search: bool = False):
+def _open(warehouse: str | None, *, search: bool = False):
     from flows.layout import Warehouse
     from flows.serve import ServeError, connect_read_only
 
@@ -127,7 +125,7 @@ def build(
     # Said before a flow run starts (the flow would refuse too, with Prefect's traceback logged).
     target = Warehouse.at(warehouse or settings().warehouse)
     if target.is_locked():
-        _fail(f"another build is running on the warehouse {target.root}; try again when it is done")
+        _fail(f"another build is running on the warehouse {target.location}; try again when it is done")
     bar = ParseProgress() if sys.stderr.isatty() else None
     if bar:
         PROGRESS_LISTENERS.append(bar.update)
@@ -243,7 +241,7 @@ def sql(
     max_rows: int,
     out: Path | None,
     overwrite: bool,
-    warehouse: Path | None,
+    warehouse: str | None,
 ) -> None:
     """Run one read-only SQL statement against the warehouse and print the result.
 
@@ -313,10 +311,10 @@ def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: in
 
 
 def _export(
-    warehouse: Path | None,
+    warehouse: str | None,
     query: str | None,
     fmt: str,
-    out: Path,
+    out: str,
     *,
     name: str | None = None,
     overwrite: bool = False,
@@ -325,6 +323,7 @@ def _export(
 ) -> None:
     """Export ``query``, or the table or view ``name``, on one sandboxed connection."""
     from cables.exporting import ExportError, export_query, view_query
+    from flows.layout import Warehouse
 
     cfg = settings()
     con = _open(warehouse)
@@ -337,7 +336,7 @@ def _export(
             overwrite=overwrite,
             partition_by=partition_by,
             excel=excel,
-            protected=(warehouse or cfg.warehouse),
+            protected=Warehouse.at(warehouse or cfg.warehouse).location,
         )
     except ExportError as exc:
         _fail(str(exc))
@@ -354,9 +353,8 @@ def _export(
     "--out",
     "-o",
     "out",
-    type=click.Path(path_type=Path),
     required=True,
-    help="File to write (a folder with --partition-by).",
+    help="File to write (a folder with --partition-by); an s3://bucket/key URL is uploaded there.",
 )
 @click.option(
     "--partition-by",
@@ -371,11 +369,11 @@ def export(
     name: str | None,
     query: str | None,
     fmt: str,
-    out: Path,
+    out: str,
     partition_by: tuple[str, ...],
     excel: bool,
     overwrite: bool,
-    warehouse: Path | None,
+    warehouse: str | None,
 ) -> None:
     """Write a table or view NAME, or a --query result, to CSV or Parquet.
 
@@ -418,7 +416,7 @@ def export(
     help="Output format.",
 )
 @_warehouse_option
-def search(query: str, limit: int, kind: str, all_words: bool, fmt: str, warehouse: Path | None) -> None:
+def search(query: str, limit: int, kind: str, all_words: bool, fmt: str, warehouse: str | None) -> None:
     """Full-text search over cable subjects and paragraphs, best match first (BM25).
 
     Case, accents and word endings do not matter ("assurance" finds "ASSURANCES"); stopwords are
@@ -456,7 +454,7 @@ def search(query: str, limit: int, kind: str, all_words: bool, fmt: str, warehou
 )
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 @_warehouse_option
-def report(out: Path, overwrite: bool, warehouse: Path | None) -> None:
+def report(out: Path, overwrite: bool, warehouse: str | None) -> None:
     """Write a self-contained HTML report with charts: volume over time, classification mix,
     tag pairs, most cited cables. It needs no network to open."""
     from cables.report import write_report
@@ -474,7 +472,7 @@ def report(out: Path, overwrite: bool, warehouse: Path | None) -> None:
 
 @main.command()
 @_warehouse_option
-def schema(warehouse: Path | None) -> None:
+def schema(warehouse: str | None) -> None:
     """Print every table and view with its grain and documented columns, as Markdown.
 
     docs/schema.md is this output for the bundled sample's warehouse.
@@ -490,7 +488,7 @@ def schema(warehouse: Path | None) -> None:
 
 @main.command()
 @_warehouse_option
-def info(warehouse: Path | None) -> None:
+def info(warehouse: str | None) -> None:
     """List the warehouse's tables and views with their row counts and descriptions."""
     con = _open(warehouse)
     try:
@@ -510,7 +508,7 @@ def info(warehouse: Path | None) -> None:
 
 @main.command()
 @_warehouse_option
-def check(warehouse: Path | None) -> None:
+def check(warehouse: str | None) -> None:
     """Run the data tests of sql/schema.yml against the warehouse; exit 1 if any fails."""
     from cables.checks import declared_checks, failed_checks
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cables.sqlquote import sql_identifier
+from flows.layout import is_remote
 
 FORMATS = ("csv", "parquet")
 BATCH_ROWS = 50_000
@@ -94,38 +96,80 @@ def export_query(
     con: duckdb.DuckDBPyConnection,
     query: str,
     fmt: str,
-    out: Path,
+    out: Path | str,
     *,
     overwrite: bool = False,
     partition_by: list[str] | None = None,
     excel: bool = False,
-    protected: Path | None = None,
+    protected: Path | str | None = None,
 ) -> int:
     """Write the rows of ``query`` to ``out``; returns the number of rows written.
 
     Written to a temporary name beside ``out`` and renamed into place, so ``out`` is never half
     written. With ``partition_by``, ``out`` is a folder of hive-style partitions
     (``origin=Embassy Tripoli/part-0.parquet``). ``excel`` starts a CSV file with a UTF-8 byte
-    order mark. ``protected`` (the warehouse folder) is never written into or replaced.
+    order mark. ``protected`` (the warehouse folder or URL) is never written into or replaced.
+    ``out`` may be an ``s3://`` URL: the file (or folder) is written locally, then uploaded.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    out = out.expanduser().absolute()
-    if protected is not None:
-        root = protected.expanduser().absolute()
-        if out == root or root in out.parents or out in root.parents:
-            raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
-    if out.exists() and not overwrite:
-        raise ExportError(f"{out} exists (use --overwrite to replace it)")
     if partition_by and excel:
         raise ExportError("--excel applies to a single CSV file, not to partitions")
+    if not is_remote(out):
+        out = Path(out).expanduser().absolute()
+    if protected is not None and _inside(out, protected):
+        raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
+    if _exists(out) and not overwrite:
+        raise ExportError(f"{out} exists (use --overwrite to replace it)")
     try:
         reader = con.execute(read_only_statement(query)).to_arrow_reader(BATCH_ROWS)
     except duckdb.Error as exc:
         raise ExportError(f"SQL error: {str(exc).splitlines()[0]}") from exc
     # An open reader keeps the query (and the database) busy: always close it.
     with reader:
-        return _write(reader, fmt, out, partition_by=partition_by, excel=excel)
+        if not is_remote(out):
+            return _write(reader, fmt, Path(out), partition_by=partition_by, excel=excel)
+        with tempfile.TemporaryDirectory(prefix="cables-export-") as local:
+            staged = Path(local) / str(out).rstrip("/").rsplit("/", 1)[-1]
+            rows = _write(reader, fmt, staged, partition_by=partition_by, excel=excel)
+            _upload(staged, str(out))
+            return rows
+
+
+def _inside(out: Path | str, protected: Path | str) -> bool:
+    """Whether ``out`` is the warehouse ``protected`` (a folder or a URL), inside it, or holds it."""
+    if is_remote(out) or is_remote(protected):
+        root, target = str(protected).rstrip("/"), str(out).rstrip("/")
+        return target == root or target.startswith(root + "/") or root.startswith(target + "/")
+    root = Path(protected).expanduser().absolute()
+    return out == root or root in out.parents or out in root.parents
+
+
+def _exists(out: Path | str) -> bool:
+    if not is_remote(out):
+        return Path(out).exists()
+    from flows.object_store import filesystem
+
+    try:
+        return filesystem().exists(str(out))
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"cannot reach {out}: {exc}") from exc
+
+
+def _upload(staged: Path, out: str) -> None:
+    """Put a written export on the object store: a file in one PUT, a folder's files after the
+    folder's old objects are removed."""
+    from flows.object_store import filesystem
+
+    fs = filesystem()
+    target = out.rstrip("/")
+    if staged.is_dir():
+        if fs.exists(target):
+            fs.rm(target, recursive=True)
+        files = sorted(p for p in staged.rglob("*") if p.is_file())
+        fs.put([str(p) for p in files], [f"{target}/{p.relative_to(staged).as_posix()}" for p in files])
+    else:
+        fs.put_file(str(staged), target)
 
 
 def _write(reader: pa.RecordBatchReader, fmt: str, out: Path, *, partition_by: list[str] | None, excel: bool) -> int:

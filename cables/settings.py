@@ -17,7 +17,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CABLES_")
 
-    warehouse: Path = Path("warehouse")
+    # A folder, or an object-store URL (s3://bucket/prefix).
+    warehouse: str = "warehouse"
     source: Path = SAMPLE_DIR
     sql_dir: Path = SQL_DIR
     landing_chunk_pages: int = 1000

@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
 from cables.settings import settings
+from flows import object_store
 from flows.landing import land_source
 from flows.layout import (
     LANDING_TABLE,
@@ -21,6 +22,7 @@ from flows.layout import (
     BuildError,
     Warehouse,
     fingerprint,
+    is_remote,
     new_run_id,
     utc_now,
 )
@@ -97,7 +99,7 @@ def publish(
 
 @task(name="build-views")
 def build_views(warehouse: str, sql_dir: str) -> str:
-    """Rebuild the DuckDB file of views and swap it in."""
+    """Rebuild the DuckDB file of views and swap it in (``warehouse``: a folder or an object-store URL)."""
     return str(build_database(Warehouse.at(warehouse), Path(sql_dir)))
 
 
@@ -123,7 +125,7 @@ def export_views(warehouse: str, sql_dir: str, names: list[str], fmt: str, out_d
     con = connect_read_only(wh, Path(sql_dir))
     try:
         for name in names:
-            out = Path(out_dir) / f"{name}.{fmt}"
+            out = f"{out_dir.rstrip('/')}/{name}.{fmt}" if is_remote(out_dir) else Path(out_dir) / f"{name}.{fmt}"
             rows = export_query(con, view_query(con, name), fmt, out, overwrite=True, protected=wh.root)
             written[name] = {"path": str(out), "rows": rows}
     finally:
@@ -164,11 +166,12 @@ def build_warehouse(
             .tar.xz, .zip, .7z, ...), the release's ``cables.csv`` dump, or an ``http(s)://`` URL of
             a mirror (a cable page, an index page to crawl, or a plain-text list of page URLs);
             default: the bundled sample.
-        warehouse: warehouse folder; default ``warehouse/`` (``CABLES_WAREHOUSE``).
+        warehouse: warehouse folder, or object-store URL ``s3://bucket/prefix`` (the build then works
+            in a local mirror and publishes there); default ``warehouse/`` (``CABLES_WAREHOUSE``).
         full_rebuild: start from an empty warehouse instead of adding to the existing one.
         exports: tables or views to export after a successful build (a newsroom's morning files).
         export_format: ``parquet`` or ``csv`` (spreadsheet-safe, see ``cables export``).
-        export_dir: folder the exports go to, one file per name, replaced at each run.
+        export_dir: folder (or ``s3://`` URL) the exports go to, one file per name, replaced at each run.
         rate: HTTP sources only: requests per second at most (be polite to mirrors).
         concurrency: HTTP sources only: requests in flight at most.
         runner: where the batch tasks (land, parse, write the tables) run: ``local`` (threads of
@@ -198,6 +201,8 @@ def build_warehouse(
 
     pool = task_runner(runner, dask_address, cfg.workers())
     with wh.lock(), pool:
+        if wh.remote:  # the work folder mirrors the store's warehouse before anything is read
+            object_store.pull(wh, data=True)
         _check_landing(wh, full_rebuild)
         previous = wh.manifest()
         slots = task_slots(pool, cfg.workers())  # starts a temporary Dask cluster
@@ -286,25 +291,31 @@ def build_warehouse(
                 run_id=run_id,
                 fresh=full_rebuild,
             )
+            if wh.remote:  # new files first, the manifest last: the store's commit
+                object_store.push(wh, manifest, previous)
             lap("commit")
             # A new snapshot, a missing database or one a killed build left behind all lag the manifest.
             stale = database_snapshot(wh) != manifest["snapshot"]
             if stale or (previous or {}).get("views") != views:
-                database = build_views(str(wh.root), str(cfg.sql_dir))
+                database = build_views(wh.location, str(cfg.sql_dir))
             else:
                 database = str(wh.database)
             lap("views")
             wh.collect_garbage()
+            if wh.remote:
+                object_store.collect_garbage(wh)
         finally:
             wh.cleanup(run_id)
         run = run_record(manifest, landing, seconds, started_at, str(source_path), parse)
-        wh.write_run(run)
-    logger.info("published %s: %s", wh.root, counts)
+        written = wh.write_run(run)
+        if wh.remote:
+            object_store.push_run(wh, written)
+    logger.info("published %s: %s", wh.location, counts)
     publish_run_artifact(run)
-    exported = export_views(str(wh.root), str(cfg.sql_dir), exports, export_format, export_dir) if exports else {}
+    exported = export_views(wh.location, str(cfg.sql_dir), exports, export_format, export_dir) if exports else {}
     for name, done in exported.items():
         logger.info("exported %s: %s rows to %s", name, f"{done['rows']:,}", done["path"])
-    return {"warehouse": str(wh.root), "database": database, "landing": landing, "exports": exported, **manifest}
+    return {"warehouse": wh.location, "database": database, "landing": landing, "exports": exported, **manifest}
 
 
 def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started_at, source: str, parse: dict) -> dict:

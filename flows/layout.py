@@ -55,7 +55,8 @@ CURRENT_LINK = "current"
 
 # Fault injection for the crash tests: with CABLES_CRASH_AT=<point> a build kills itself (SIGKILL,
 # as a power cut or the OOM killer would) when it reaches that point. Points: land, parse,
-# publish, snapshot, commit, database, garbage (see tests/flows/test_crash_safety.py).
+# publish, snapshot, commit, database, garbage (see tests/flows/test_crash_safety.py), and for a
+# warehouse on object storage push (files sent, manifest not yet; tests/flows/test_object_store.py).
 CRASH_ENV = "CABLES_CRASH_AT"
 
 
@@ -79,15 +80,42 @@ def new_run_id() -> str:
     return utc_now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
+def is_remote(location: str | os.PathLike[str]) -> bool:
+    """Whether a warehouse location is an object-store URL (``s3://bucket/prefix``), not a folder."""
+    return "://" in str(location)
+
+
 @dataclass(frozen=True)
 class Warehouse:
-    """Paths of one warehouse folder; nothing is created until a build asks for it."""
+    """Paths of one warehouse folder; nothing is created until a build asks for it.
+
+    ``remote``: for a warehouse on object storage, its ``s3://`` URL; ``root`` is then the local
+    work folder that mirrors it (see ``flows.object_store``).
+    """
 
     root: Path
+    remote: str | None = None
 
     @classmethod
-    def at(cls, path: str | os.PathLike[str]) -> Warehouse:
-        return cls(Path(path).expanduser().resolve())
+    def at(cls, location: str | os.PathLike[str]) -> Warehouse:
+        """The warehouse at a folder or at an object-store URL."""
+        if is_remote(location):
+            from flows.object_store import check_uri, work_folder
+
+            uri = check_uri(str(location))
+            return cls(work_folder(uri), uri)
+        return cls(Path(location).expanduser().resolve())
+
+    @property
+    def location(self) -> str:
+        """Where the warehouse is, as a user names it: the folder, or the object-store URL."""
+        return self.remote or str(self.root)
+
+    def url(self, path: Path | str) -> str:
+        """How readers name a file of the warehouse: its path, or its URL on the object store."""
+        if not self.remote:
+            return str(path)
+        return f"{self.remote}/{Path(path).relative_to(self.root).as_posix()}"
 
     def table_dir(self, table: str) -> Path:
         """The folder of a table: in the current snapshot, or at the root for the landing tables."""

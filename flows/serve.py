@@ -17,6 +17,7 @@ from cables.search import SearchError, load_fts
 from cables.sqlquote import sql_identifier, sql_literal
 from flows.layout import LANDING_TABLE, SCHEMA_VERSION, TABLES, BuildError, Warehouse, crash_point, utc_now
 from flows.lookups import REFERENCE_DIR
+from flows.object_store import enable_s3
 from flows.search_index import build_search_index
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -145,8 +146,8 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
 def published_sources(warehouse: Warehouse) -> dict[str, str | list[str]]:
     """The files of every table as the manifest publishes them: the landing files it lists and the
     current snapshot's folders (whose files never change). Views over these see one build whole."""
-    landing = [str(f) for f in warehouse.published_files(LANDING_TABLE)]
-    return {LANDING_TABLE: landing, **{table: warehouse.table_glob(table) for table in TABLES}}
+    landing = [warehouse.url(f) for f in warehouse.published_files(LANDING_TABLE)]
+    return {LANDING_TABLE: landing, **{table: warehouse.url(warehouse.table_glob(table)) for table in TABLES}}
 
 
 def database_snapshot(warehouse: Warehouse) -> str | None:
@@ -163,8 +164,9 @@ def database_snapshot(warehouse: Warehouse) -> str | None:
 def build_database(
     warehouse: Warehouse, sql_dir: Path, *, search_index: bool | None = None, seconds: dict | None = None
 ) -> Path:
-    """Write ``cables.duckdb``: a view per table (absolute Parquet paths) and per ``.sql`` file,
-    and the full-text search index unless ``search_index`` is false (default: ``CABLES_SEARCH_INDEX``).
+    """Write ``cables.duckdb``: a view per table (absolute Parquet paths, or ``s3://`` URLs for a
+    warehouse on object storage) and per ``.sql`` file, and the full-text search index unless
+    ``search_index`` is false (default: ``CABLES_SEARCH_INDEX``).
 
     Built in a new file and renamed over the old one, so readers see the old or the new file.
     ``seconds``, when given, receives the time spent on the views and on the search index.
@@ -179,6 +181,8 @@ def build_database(
     con = duckdb.connect(str(tmp), config={"memory_limit": settings().build_memory_limit, "temp_directory": str(spill)})
     try:
         start = time.perf_counter()
+        if warehouse.remote:
+            enable_s3(con)
         create_views(con, published_sources(warehouse), sql_dir)
         marts = [name for name, _, _ in sql_views(sql_dir)]
         materialise_views(con, marts)
@@ -195,7 +199,7 @@ def build_database(
             seconds["search_index"] = time.perf_counter() - views_done
         con.execute(
             "create table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
-            [SCHEMA_VERSION, str(warehouse.root), utc_now(), warehouse.current_snapshot()],
+            [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot()],
         )
         # A full disk can leave the file short without DuckDB raising (seen under RLIMIT_FSIZE):
         # the file must hold every block DuckDB counts, or it is not swapped in.
@@ -223,9 +227,18 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = Fal
 
     ``search`` loads the full-text extension first (it cannot be loaded once the sandbox is on);
     only ``cables search`` needs it, so other commands do not pay for loading it.
+
+    A warehouse on object storage is read through its manifest there: ``cables.duckdb`` is
+    (re)built in the local work folder whenever it lags the store's snapshot.
     """
+    if warehouse.remote:
+        _follow_store(warehouse)
+    if not warehouse.database.exists() and warehouse.manifest() is not None:
+        with contextlib.suppress(BuildError), warehouse.lock():
+            build_database(warehouse, sql_dir)
     if not warehouse.database.exists():
-        raise ServeError(f"no warehouse at {warehouse.root} (run `cables build --warehouse {warehouse.root}` first)")
+        where = warehouse.location
+        raise ServeError(f"no warehouse at {where} (run `cables build --warehouse {where}` first)")
     con = duckdb.connect(str(warehouse.database), read_only=True)
     try:
         version, root, snapshot = con.execute("select schema_version, root, snapshot from _warehouse").fetchone()
@@ -234,11 +247,11 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = Fal
     if version != SCHEMA_VERSION:
         con.close()
         raise ServeError(
-            f"the warehouse at {warehouse.root} has schema version {version}, this version of cables "
-            f"reads {SCHEMA_VERSION}: run `cables build --warehouse {warehouse.root}` to rebuild it "
+            f"the warehouse at {warehouse.location} has schema version {version}, this version of cables "
+            f"reads {SCHEMA_VERSION}: run `cables build --warehouse {warehouse.location}` to rebuild it "
             "from its landed pages"
         )
-    if root != str(warehouse.root) or snapshot != warehouse.current_snapshot():
+    if root != warehouse.location or snapshot != warehouse.current_snapshot():
         # The folder moved, or a build published and was stopped before its database: rebuild it,
         # unless a build is running (its own database is coming; this one is whole meanwhile).
         con.close()
@@ -252,10 +265,24 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = Fal
     return sandboxed(con, warehouse)
 
 
+def _follow_store(warehouse: Warehouse) -> None:
+    """Take the object store's manifest (and build records) into the work folder, unless a build
+    on this machine holds it: that build keeps the local manifest current (and publishes it)."""
+    from flows.object_store import pull
+
+    try:
+        with warehouse.lock():
+            pull(warehouse, data=False)
+    except BuildError:
+        return
+    except (OSError, ValueError) as exc:
+        raise ServeError(f"cannot read the warehouse at {warehouse.location}: {exc}") from exc
+
+
 def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     """The connection, unable from now on to touch files outside the warehouse and the reference data.
 
-    Reading is allowed under the warehouse folder and ``data/reference/``; any other path, an
+    Reading is allowed under the warehouse folder (and its object-store URL) and ``data/reference/``; any other path, an
     ``ATTACH``, ``INSTALL`` or ``LOAD`` fails with a permission error, and the settings are
     locked so a query cannot lift them. (Writing files under the warehouse is stopped earlier:
     ``cables sql`` and ``cables export`` run read-only statements only.)
@@ -264,7 +291,11 @@ def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.Du
     # caches it by path), sandbox included: its settings are locked already.
     if con.execute("select current_setting('lock_configuration')").fetchone()[0]:
         return con
+    if warehouse.remote:  # its tables are read by URL, through httpfs
+        enable_s3(con)
     folders = [str(warehouse.root.resolve()) + os.sep, str(REFERENCE_DIR.resolve()) + os.sep]
+    if warehouse.remote:
+        folders.append(warehouse.remote + "/")
     con.execute(f"set allowed_directories = [{', '.join(sql_literal(f) for f in folders)}]")
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
