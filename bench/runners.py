@@ -5,10 +5,11 @@
 Each build is a real flow run (``flows.build.build_warehouse``) into a fresh temporary warehouse,
 all under one temporary Prefect server started once (its start-up is not counted). ``--runner
 dask`` without an address starts a temporary LocalCluster of 2 worker processes per build; its
-start-up is part of that build's time. Printed per build: the stages of the run record (land,
+start-up is its ``runner`` stage. Printed per build: the stages of the run record (runner, land,
 parse, publish, commit, views) and pages/s, the wall time of the flow run, and the peak memory of
 the whole process tree (this process and every child: Dask's scheduler, nannies and workers),
-sampled every 0.2 s.
+sampled every 0.2 s; then each task's runs and their mean and largest run time (the per-batch
+costs), as the Prefect API recorded them.
 """
 
 from __future__ import annotations
@@ -79,8 +80,11 @@ def one_build(source: Path, runner: str, address: str | None) -> dict:
     try:
         with TreeMemory() as memory:
             start = time.perf_counter()
-            result = build_warehouse(source=str(source), warehouse=str(root), runner=runner, dask_address=address)
+            state = build_warehouse(
+                source=str(source), warehouse=str(root), runner=runner, dask_address=address, return_state=True
+            )
             wall = time.perf_counter() - start
+        result = state.result()
         run = json.loads((Warehouse.at(root).runs_dir / f"{result['run_id']}.json").read_text())
         return {
             "runner": runner,
@@ -89,10 +93,38 @@ def one_build(source: Path, runner: str, address: str | None) -> dict:
             "seconds": run["seconds"],
             "pages_per_s": run["pages_per_s"],
             "peak_tree_rss_mb": round(memory.peak / MB),
+            "tasks": task_seconds(state.state_details.flow_run_id),
             "rows": result["rows"],
         }
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def task_seconds(flow_run_id) -> dict[str, dict[str, float]]:
+    """Per task of the flow run (land-pages, parse-pages, ...): how many ran, and their mean and
+    largest run time in seconds, as the Prefect API recorded them."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=10_000
+        )
+    by_task: dict[str, list[float]] = {}
+    for run in runs:
+        by_task.setdefault(run.name.rsplit("-", 1)[0], []).append(run.total_run_time.total_seconds())
+    return {
+        name: {"count": len(s), "mean_s": round(sum(s) / len(s), 2), "max_s": round(max(s), 2)}
+        for name, s in sorted(by_task.items())
+    }
+
+
+def task_report(runs: list[dict]) -> str:
+    lines = ["| runner | task | runs | mean s | max s |", "|---|---|---:|---:|---:|"]
+    for run in runs:
+        for name, t in run["tasks"].items():
+            lines.append(f"| {run['runner']} | {name} | {t['count']} | {t['mean_s']:.2f} | {t['max_s']:.2f} |")
+    return "\n".join(lines)
 
 
 def report(runs: list[dict]) -> str:
@@ -139,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         print("the runners' builds have different row counts", file=sys.stderr)
         return 1
     print(report(runs))
+    print()
+    print(task_report(runs))
     if args.json:
         print(json.dumps(runs))
     return 0
