@@ -106,10 +106,15 @@ def task_seconds(flow_run_id) -> dict[str, dict[str, float]]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+    runs, page = [], 200  # the API's largest page
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=10_000
-        )
+        while True:
+            got = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=page, offset=len(runs)
+            )
+            runs += got
+            if len(got) < page:
+                break
     by_task: dict[str, list[float]] = {}
     for run in runs:
         by_task.setdefault(run.name.rsplit("-", 1)[0], []).append(run.total_run_time.total_seconds())

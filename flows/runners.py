@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.layout import BuildError
@@ -37,8 +39,13 @@ def task_runner(runner: str, dask_address: str | None, workers: int) -> TaskRunn
 
 
 def task_slots(runner: TaskRunner, workers: int) -> int:
-    """How many batch tasks to keep in flight: the cluster's threads for Dask, else ``workers``."""
+    """How many batch tasks to keep in flight: the cluster's threads for Dask, else ``workers``.
+
+    For Dask this starts the cluster (when temporary) and has every worker import the build's
+    modules (Prefect, Polars, the parser) at once, so the first batches do not each pay for it.
+    """
     client = getattr(runner, "client", None)
     if client is None:
         return workers
+    client.run(importlib.import_module, "flows.build")
     return max(1, sum(client.nthreads().values()))
