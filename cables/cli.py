@@ -27,8 +27,26 @@ for _key, _value in {
 WAREHOUSE_HELP = "Warehouse folder, or object-store URL s3://bucket/prefix (default: warehouse/, or CABLES_WAREHOUSE)."
 
 
+def _warehouse_location(ctx, param, value: str | None) -> str | None:
+    """A folder, or an s3://bucket/prefix URL (any other URL is refused here, with the reason)."""
+    from flows.layout import BuildError, Warehouse
+
+    try:
+        Warehouse.at(value or settings().warehouse)
+    except BuildError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _warehouse_option(func):
-    return click.option("--warehouse", "-w", type=click.Path(file_okay=False), default=None, help=WAREHOUSE_HELP)(func)
+    return click.option(
+        "--warehouse",
+        "-w",
+        type=click.Path(file_okay=False),
+        default=None,
+        callback=_warehouse_location,
+        help=WAREHOUSE_HELP,
+    )(func)
 
 
 def _fail(message: str) -> None:
@@ -37,13 +55,13 @@ def _fail(message: str) -> None:
 
 
 def _open(warehouse: str | None, *, search: bool = False):
-    from flows.layout import Warehouse
+    from flows.layout import BuildError, Warehouse
     from flows.serve import ServeError, connect_read_only
 
     cfg = settings()
     try:
         return connect_read_only(Warehouse.at(warehouse or cfg.warehouse), cfg.sql_dir, search=search)
-    except ServeError as exc:
+    except (ServeError, BuildError) as exc:
         _fail(str(exc))
 
 

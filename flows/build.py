@@ -126,7 +126,7 @@ def export_views(warehouse: str, sql_dir: str, names: list[str], fmt: str, out_d
     try:
         for name in names:
             out = f"{out_dir.rstrip('/')}/{name}.{fmt}" if is_remote(out_dir) else Path(out_dir) / f"{name}.{fmt}"
-            rows = export_query(con, view_query(con, name), fmt, out, overwrite=True, protected=wh.root)
+            rows = export_query(con, view_query(con, name), fmt, out, overwrite=True, protected=wh.location)
             written[name] = {"path": str(out), "rows": rows}
     finally:
         con.close()

@@ -152,8 +152,8 @@ def push(wh: Warehouse, manifest: dict, previous: dict | None) -> None:
                 uploads[file] = key
     if uploads:
         fs.put([str(p) for p in uploads], list(uploads.values()))
-    for source, target in copies.items():
-        fs.copy(source, target)
+    if copies:  # server-side copies, run concurrently
+        fs.copy(list(copies), list(copies.values()))
     crash_point("push")
     fs.put_file(str(wh.manifest_path), f"{base}/{MANIFEST_FILE}")
 

@@ -275,8 +275,8 @@ def _follow_store(warehouse: Warehouse) -> None:
             pull(warehouse, data=False)
     except BuildError:
         return
-    except (OSError, ValueError) as exc:
-        raise ServeError(f"cannot read the warehouse at {warehouse.location}: {exc}") from exc
+    except Exception as exc:  # s3fs and botocore raise their own kinds: no route, no credentials, ...
+        raise ServeError(f"cannot read the warehouse at {warehouse.location}: {type(exc).__name__}: {exc}") from exc
 
 
 def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.DuckDBPyConnection:

@@ -176,3 +176,17 @@ def test_object_store_urls_are_checked(tmp_path, monkeypatch):
         wh.url(wh.root / "tables" / "x" / "cable" / "*" / "*.parquet")
         == "s3://bucket/some/prefix/tables/x/cable/*/*.parquet"
     )
+
+
+def test_bad_and_unreachable_stores_are_one_line_errors(tmp_path):
+    import socket
+
+    out = cli("sql", "-w", "gs://bucket/cables", "select 1", work=tmp_path)
+    assert out.returncode == 2 and "must be an s3://bucket/prefix URL" in out.stderr
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    unreachable = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_MAX_ATTEMPTS": "1"}
+    out = cli("sql", "-w", f"s3://{BUCKET}/cables", "select 1", work=tmp_path, **unreachable)
+    assert out.returncode == 1 and out.stderr.startswith(f"cables: cannot read the warehouse at s3://{BUCKET}/cables")
+    assert "Traceback" not in out.stderr
