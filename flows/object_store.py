@@ -123,8 +123,8 @@ def push(wh: Warehouse, manifest: dict, previous: dict | None) -> None:
     the next build's garbage collection).
 
     ``manifest``: the one just committed in the work folder; ``previous``: the one the build
-    started from. Files of the new snapshot that are hard
-    links to its snapshot's files (unchanged) are copied inside the store, not uploaded."""
+    started from. Files of the new snapshot that are hard links to files of ``previous``'s
+    snapshot (unchanged tables) are copied inside the store, not uploaded again."""
     fs, base = filesystem(), _key(wh.remote)
     present = set(fs.find(base))
     uploads: dict[Path, str] = {}

@@ -231,14 +231,17 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = Fal
     A warehouse on object storage is read through its manifest there: ``cables.duckdb`` is
     (re)built in the local work folder whenever it lags the store's snapshot.
     """
+    where = warehouse.location
+    missing = ServeError(f"no warehouse at {where} (run `cables build --warehouse {where}` first)")
     if warehouse.remote:
         _follow_store(warehouse)
+        if warehouse.manifest() is None:  # nothing published there (yet)
+            raise missing
     if not warehouse.database.exists() and warehouse.manifest() is not None:
         with contextlib.suppress(BuildError), warehouse.lock():
             build_database(warehouse, sql_dir)
     if not warehouse.database.exists():
-        where = warehouse.location
-        raise ServeError(f"no warehouse at {where} (run `cables build --warehouse {where}` first)")
+        raise missing
     con = duckdb.connect(str(warehouse.database), read_only=True)
     try:
         version, root, snapshot = con.execute("select schema_version, root, snapshot from _warehouse").fetchone()
