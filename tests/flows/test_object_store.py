@@ -178,9 +178,13 @@ def test_object_store_urls_are_checked(tmp_path, monkeypatch):
     )
 
 
-def test_bad_and_unreachable_stores_are_one_line_errors(tmp_path):
+def test_bad_and_unreachable_stores_are_one_line_errors(s3, tmp_path):
     import socket
 
+    out = cli("sql", "-w", f"s3://{BUCKET}/nothing-here", "select 1", work=tmp_path)
+    assert out.returncode == 1
+    url = f"s3://{BUCKET}/nothing-here"
+    assert out.stderr == f"cables: no warehouse at {url} (run `cables build --warehouse {url}` first)\n"
     out = cli("sql", "-w", "gs://bucket/cables", "select 1", work=tmp_path)
     assert out.returncode == 2 and "must be an s3://bucket/prefix URL" in out.stderr
     with socket.socket() as s:  # a port nothing listens on
