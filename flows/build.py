@@ -17,6 +17,7 @@ from flows.landing import land_source
 from flows.layout import (
     LANDING_TABLE,
     LANDING_VERSION,
+    PARTITIONED,
     SCHEMA_VERSION,
     TABLES,
     BuildError,
@@ -29,13 +30,15 @@ from flows.layout import (
 from flows.publish import (
     affected_cables,
     check_staged_tables,
+    finish_tables,
     needs_full_parse,
     other_pages,
     parse_batch,
     parser_fingerprint,
     plan_batches,
-    publish_tables,
+    publish_passes,
     split_pieces,
+    write_pass,
 )
 from flows.runners import task_runner, task_slots
 from flows.serve import build_database, database_snapshot
@@ -71,6 +74,26 @@ def find_earlier_pages(warehouse: str, parsed_dir: str, new_files: list[str]) ->
     return other_pages(wh, affected_cables(Path(parsed_dir)), Path(parsed_dir), [Path(f) for f in new_files])
 
 
+@task(name="plan-partitions")
+def plan_partitions(parsed_dir: str, incremental: bool) -> list[list[str]]:
+    """The table files the parsed pages go to, in passes of disjoint files (one write task each)."""
+    cables = affected_cables(Path(parsed_dir)) if incremental else None
+    return publish_passes(Path(parsed_dir), cables)
+
+
+@task(name="write-partitions")
+def write_partitions(
+    warehouse: str, parsed_dir: str, tables_dir: str, files: list[str], incremental: bool, landing: list[str]
+) -> dict[str, int]:
+    """Choose versions and write the table files ``files`` (``year=2010/part-00003.parquet`` of
+    every partitioned table; merged with their published rows when ``incremental``) into the
+    staged tables; returns the rows derived per table."""
+    cables = affected_cables(Path(parsed_dir)) if incremental else None
+    return write_pass(
+        Warehouse.at(warehouse), Path(parsed_dir), Path(tables_dir), files, cables, [Path(f) for f in landing]
+    )
+
+
 @task(name="publish-tables")
 def publish(
     warehouse: str,
@@ -81,15 +104,16 @@ def publish(
     incremental: bool,
     landing: list[str],
     failures: list[str],
+    written: dict[str, int],
 ) -> dict:
-    """Choose versions, write the tables (only touched partitions when ``incremental``), check the
-    counts and the data tests, and stage the new snapshot (published by the commit that follows);
-    returns rows per table, cables touched and the snapshot."""
+    """After the partitions (``written``: rows per table): the reject table, the reconciliation of
+    the counts, the data tests, and the new snapshot, staged (published by the commit that
+    follows); returns rows per table, cables touched and the snapshot."""
     wh = Warehouse.at(warehouse)
     cables = affected_cables(Path(parsed_dir)) if incremental else None
     live = [Path(f) for f in landing]
-    counts = publish_tables(
-        wh, Path(parsed_dir), Path(tables_dir), cables, landing=live, failures=[Path(f) for f in failures]
+    counts = finish_tables(
+        wh, Path(parsed_dir), Path(tables_dir), written, cables, landing=live, failures=[Path(f) for f in failures]
     )
     passed = check_staged_tables(wh, Path(tables_dir), Path(sql_dir), incremental=incremental, landing=live)
     get_run_logger().info("data checks: %d passed", passed)
@@ -252,17 +276,21 @@ def build_warehouse(
                     ).result()
                     pages += _parse(pool, split_pieces(others, slots), parsed, len(batches), slots)
                 lap("parse")
+                common = {"warehouse": str(wh.root), "parsed_dir": str(parsed), "tables_dir": str(tables)}
+                common |= {"incremental": not full, "landing": [str(f) for f in live]}
+                passes = pool.submit(plan_partitions, {"parsed_dir": str(parsed), "incremental": not full}).result()
+                written = dict.fromkeys(PARTITIONED, 0)
+                for rows in _run_bounded(pool, write_partitions, [{**common, "files": f} for f in passes], slots):
+                    for name, n in rows.items():
+                        written[name] += n
                 published_tables = pool.submit(
                     publish,
                     {
-                        "warehouse": str(wh.root),
-                        "parsed_dir": str(parsed),
-                        "tables_dir": str(tables),
+                        **common,
                         "run_id": run_id,
                         "sql_dir": str(cfg.sql_dir),
-                        "incremental": not full,
-                        "landing": [str(f) for f in live],
                         "failures": [str(f) for f in failures],
+                        "written": written,
                     },
                 ).result()
                 counts, snapshot = published_tables["rows"], published_tables["snapshot"]
@@ -344,7 +372,7 @@ def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started
 
 def _parse(pool, batches: list[list[tuple[str, int, int]]], parsed: Path, first: int, workers: int) -> int:
     """Parse ``batches`` into ``parsed`` (batch numbers from ``first``) on the task runner ``pool``,
-    at most ``workers`` at a time.
+    at most ``workers`` at a time (each batch in flight holds its pages in memory).
 
     Progress shows as a Prefect progress artifact. Returns the number of pages parsed.
     """
@@ -352,26 +380,39 @@ def _parse(pool, batches: list[list[tuple[str, int, int]]], parsed: Path, first:
     if not total:
         return 0
     progress = create_progress_artifact(0.0, description=f"parsing {total:,} pages")
-    done, futures = 0, []
+    done = 0
 
-    def finish(future, pages: int) -> None:
+    def finish(i: int, _) -> None:
         nonlocal done
-        future.result()
-        done += pages
+        done += sum(length for _, _, length in batches[i])
         update_progress_artifact(progress, 100.0 * done / total)
         for listener in PROGRESS_LISTENERS:
             listener(done, total)
 
-    for i, pieces in enumerate(batches):
-        # At most `workers` batches in flight: each holds its pages in memory.
-        if len(futures) >= workers:
-            finish(*futures.pop(0))
-        pages = sum(length for _, _, length in pieces)
-        parameters = {"pieces": pieces, "out_dir": str(parsed), "batch": first + i}
-        futures.append((pool.submit(parse_pages, parameters), pages))
-    for future, pages in futures:
-        finish(future, pages)
+    parameters = [{"pieces": pieces, "out_dir": str(parsed), "batch": first + i} for i, pieces in enumerate(batches)]
+    _run_bounded(pool, parse_pages, parameters, workers, finish)
     return total
+
+
+def _run_bounded(pool, task, parameters: list[dict], slots: int, finished: Callable | None = None) -> list:
+    """Run ``task`` once per entry of ``parameters`` on ``pool``, at most ``slots`` at a time;
+    ``finished(i, result)`` is called as each completes, in order. Returns the results in order."""
+    results: list = [None] * len(parameters)
+    in_flight: list = []
+
+    def wait_first() -> None:
+        i, future = in_flight.pop(0)
+        results[i] = future.result()
+        if finished:
+            finished(i, results[i])
+
+    for i, params in enumerate(parameters):
+        if len(in_flight) >= slots:
+            wait_first()
+        in_flight.append((i, pool.submit(task, params)))
+    while in_flight:
+        wait_first()
+    return results
 
 
 def _version() -> str:

@@ -241,7 +241,8 @@ def publish_tables(
     files they belong to (see :func:`table_file`), and only those files (and ``reject``, when it
     changes) are written. Without it, every landed page was parsed and every table is written.
     The tables are derived in passes of at most about ``PASS_CABLES`` cables (a run of table
-    files), so memory does not grow with the warehouse.
+    files), so memory does not grow with the warehouse; the build flow runs the passes as
+    tasks of their own (:func:`publish_passes`, :func:`write_pass`), then :func:`finish_tables`.
 
     ``landing`` and ``failures`` are the live files of ``raw_page`` and ``fetch_failure`` (default:
     the warehouse's, see :meth:`Warehouse.landed_files`; a full rebuild passes its run's).
@@ -250,18 +251,55 @@ def publish_tables(
     raises :class:`BuildError` (nothing published) when the counts do not reconcile.
     """
     landing = warehouse.landed_files() if landing is None else landing
-    incremental = cables is not None
-    landed = pl.scan_parquet(landing).select("source_uri", "sha256", "bytes", "fetched_at").collect()
+    written: dict[str, int] = dict.fromkeys(PARTITIONED, 0)
+    for group in publish_passes(parsed_dir, cables):
+        for name, rows in write_pass(warehouse, parsed_dir, out_dir, group, cables, landing).items():
+            written[name] += rows
+    return finish_tables(warehouse, parsed_dir, out_dir, written, cables, landing=landing, failures=failures)
+
+
+def publish_passes(parsed_dir: Path, cables: pl.DataFrame | None) -> list[list[str]]:
+    """The table files to write (``year=2010/part-00003.parquet``), cut into passes of at most
+    about ``PASS_CABLES`` cables; passes write disjoint files, so they can run at once."""
     cable_pages = _scan(parsed_dir, "page").filter(pl.col("reject_reason").is_null())
     sizes = cable_pages.group_by("_file").agg(pl.col("reference_id").n_unique().alias("cables")).sort("_file").collect()
     files = sizes["_file"].to_list()
     if cables is not None:
         files = sorted({*files, *cables.select(table_file(pl.col("reference_id"))).to_series().to_list()})
+    return _passes(files, dict(sizes.iter_rows()))
+
+
+def write_pass(
+    warehouse: Warehouse,
+    parsed_dir: Path,
+    out_dir: Path,
+    files: list[str],
+    cables: pl.DataFrame | None,
+    landing: list[Path],
+) -> dict[str, int]:
+    """Derive the partitioned tables of the cables of ``files`` (one pass) and write those files
+    into ``out_dir``; returns the rows derived per table."""
     written: dict[str, int] = dict.fromkeys(PARTITIONED, 0)
-    for group in _passes(files, dict(sizes.iter_rows())):
-        for name, frame in _derive(parsed_dir, landed.lazy(), group[0], group[-1]).items():
-            written[name] += _write_files(frame, name, group, out_dir, warehouse, cables)
-    empty = [] if cables is not None else [name for name, rows in written.items() if not rows]
+    for name, frame in _derive(parsed_dir, _landed(landing).lazy(), files[0], files[-1]).items():
+        written[name] += _write_files(frame, name, files, out_dir, warehouse, cables)
+    return written
+
+
+def finish_tables(
+    warehouse: Warehouse,
+    parsed_dir: Path,
+    out_dir: Path,
+    written: dict[str, int],
+    cables: pl.DataFrame | None,
+    *,
+    landing: list[Path],
+    failures: list[Path] | None,
+) -> dict[str, int]:
+    """After the passes (``written``: rows per partitioned table): an empty file for each empty
+    table, ``reject``, and the reconciliation of the counts; returns the rows per table."""
+    incremental = cables is not None
+    landed = _landed(landing)
+    empty = [] if incremental else [name for name, rows in written.items() if not rows]
     if empty:
         # An empty table still gets one (empty) file, so its schema can be read.
         schemas = _derive(parsed_dir, landed.lazy(), "", "")
@@ -290,6 +328,11 @@ def publish_tables(
     counts["raw_page"] = landed_pages
     counts["never_fetched"] = failed.height
     return counts
+
+
+def _landed(landing: list[Path]) -> pl.DataFrame:
+    """What the tables need of the landing: each page's URI, hash, size and landing time."""
+    return pl.scan_parquet(landing).select("source_uri", "sha256", "bytes", "fetched_at").collect()
 
 
 def _passes(files: list[str], cables: dict[str, int]) -> list[list[str]]:
