@@ -295,11 +295,12 @@ def build_warehouse(
                 ).result()
                 counts, snapshot = published_tables["rows"], published_tables["snapshot"]
                 lap("publish")
-                parse = {"mode": "full" if full else "incremental", "pages": pages, **published_tables}
+                parse = {"mode": "full" if full else "incremental", "pages": pages, "write_tasks": len(passes)}
+                parse |= published_tables
             else:
                 # Nothing new landed: the published tables stand as they are, no file is written.
                 counts = previous["rows"]
-                parse = {"mode": "none", "pages": 0, "rows": counts, "cables_touched": 0}
+                parse = {"mode": "none", "pages": 0, "write_tasks": 0, "rows": counts, "cables_touched": 0}
                 logger.info("nothing new in %s: the tables are unchanged", source_path)
             earlier = [] if full_rebuild or previous is None else previous.get("sources", [])
             views = fingerprint(cfg.sql_dir)
