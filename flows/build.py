@@ -225,12 +225,13 @@ def build_warehouse(
 
     pool = task_runner(runner, dask_address, cfg.workers())
     with wh.lock(), pool:
-        if wh.remote:  # the work folder mirrors the store's warehouse before anything is read
-            object_store.pull(wh, data=True)
-        _check_landing(wh, full_rebuild)
-        previous = wh.manifest()
         slots = task_slots(pool, cfg.workers())  # starts a temporary Dask cluster
         lap("runner")
+        if wh.remote:  # the work folder mirrors the store's warehouse before anything is read
+            object_store.pull(wh, data=True)
+            lap("pull")
+        _check_landing(wh, full_rebuild)
+        previous = wh.manifest()
         try:
             landing = pool.submit(
                 land_pages,
@@ -320,9 +321,10 @@ def build_warehouse(
                 run_id=run_id,
                 fresh=full_rebuild,
             )
+            lap("commit")
             if wh.remote:  # new files first, the manifest last: the store's commit
                 object_store.push(wh, manifest, previous)
-            lap("commit")
+                lap("push")
             # A new snapshot, a missing database or one a killed build left behind all lag the manifest.
             stale = database_snapshot(wh) != manifest["snapshot"]
             if stale or (previous or {}).get("views") != views:

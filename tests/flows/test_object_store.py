@@ -94,6 +94,8 @@ def test_build_query_and_export_on_object_storage(s3, sample_warehouse, sample_d
     for name in TABLES:
         got = store_table(fs, f"{BUCKET}/cables", manifest, name).drop("fetched_at", strict=False)
         assert got.equals(table(sample_warehouse, name).drop("fetched_at", strict=False)), name
+    run = json.loads(fs.cat(f"{BUCKET}/cables/runs/{result['run_id']}.json"))
+    assert list(run["seconds"]) == ["runner", "pull", "land", "parse", "publish", "commit", "push", "views"]
     exported = pl.read_csv(io.BytesIO(fs.cat(f"{BUCKET}/morning/cable.csv")))
     assert exported.height == result["rows"]["cable"] == 32
 
