@@ -152,8 +152,8 @@ def _exists(out: Path | str) -> bool:
 
     try:
         return filesystem().exists(str(out))
-    except (OSError, ValueError) as exc:
-        raise ExportError(f"cannot reach {out}: {exc}") from exc
+    except Exception as exc:  # s3fs and botocore raise their own kinds: no route, no credentials, ...
+        raise ExportError(f"cannot reach {out}: {type(exc).__name__}: {exc}") from exc
 
 
 def _upload(staged: Path, out: str) -> None:
