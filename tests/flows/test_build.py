@@ -248,7 +248,7 @@ def test_each_run_leaves_a_manifest_and_a_prefect_artifact(prefect_harness, samp
     run = json.loads((sample_warehouse / "runs" / f"{sample_build['run_id']}.json").read_text())
     assert run["rows"] == sample_build["rows"] and run["landing"]["files_seen"] == 57
     assert run["reconciliation"] == {"pages": 57, "never_fetched": 0, "cables": 32, "other_versions": 23, "rejects": 2}
-    assert run["parse"] == {"mode": "full", "pages": 57, "cables_touched": None}
+    assert run["parse"] == {"mode": "full", "pages": 57, "write_tasks": 1, "cables_touched": None}
     assert (
         set(run["seconds"]) == {"runner", "land", "parse", "publish", "commit", "views"}
         and run["code"]["cables_warehouse"]
