@@ -130,7 +130,7 @@ def push(wh: Warehouse, manifest: dict, previous: dict | None) -> None:
     uploads: dict[Path, str] = {}
     for table in (LANDING_TABLE, FETCH_FAILURE_TABLE):
         for name in manifest["files"].get(table, []):
-            if f"{base}/{table}/{name}" not in present:
+            if f"{base}/{table}/{name}" not in present:  # a stopped push may have sent it
                 uploads[wh.root / table / name] = f"{base}/{table}/{name}"
     snapshot = manifest.get("snapshot")
     copies: dict[str, str] = {}
@@ -142,7 +142,7 @@ def push(wh: Warehouse, manifest: dict, previous: dict | None) -> None:
                 old_files[_inode(file)] = file
         for file in sorted(wh.snapshot_dir(snapshot).rglob("*.parquet")):
             key = f"{base}/{file.relative_to(wh.root).as_posix()}"
-            if key in present:  # sent by a push that was stopped before its manifest
+            if key in present:  # already on the store
                 continue
             same = old_files.get(_inode(file))
             old_key = same and f"{base}/{same.relative_to(wh.root).as_posix()}"
