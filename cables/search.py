@@ -6,18 +6,17 @@ import re
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 
+from cables.duckdb_extensions import extension_file
 from cables.sqlquote import sql_literal
 
 SEARCH_TABLE = "search_document"
 INDEX_SCHEMA = f"fts_main_{SEARCH_TABLE}"
 KINDS = ("all", "paragraph", "subject")
 SNIPPET_CHARS = 200
-FTS_PACKAGE = "duckdb_extension_fts"
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -104,15 +103,7 @@ class Hit:
 
 def fts_extension_path() -> Path:
     """The ``fts`` extension file shipped by the ``duckdb-extension-fts`` package for this DuckDB."""
-    wanted = f"pip install duckdb-extension-fts=={duckdb.__version__}"
-    try:
-        package = resources.files(FTS_PACKAGE)
-    except ModuleNotFoundError:
-        raise SearchError(f"the DuckDB fts extension is not installed ({wanted})") from None
-    path = Path(str(package / "extensions" / f"v{duckdb.__version__}" / "fts.duckdb_extension"))
-    if not path.is_file():
-        raise SearchError(f"no fts extension for DuckDB {duckdb.__version__} in {path.parent.parent} ({wanted})")
-    return path
+    return extension_file("fts", SearchError)
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:

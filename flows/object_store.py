@@ -17,10 +17,10 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cables.duckdb_extensions import extension_file
 from cables.sqlquote import sql_literal
 from flows.layout import (
     FETCH_FAILURE_TABLE,
@@ -32,8 +32,6 @@ from flows.layout import (
     crash_point,
     is_remote,
 )
-
-HTTPFS_PACKAGE = "duckdb_extension_httpfs"
 
 
 def work_folder(uri: str) -> Path:
@@ -191,17 +189,7 @@ def collect_garbage(wh: Warehouse) -> list[str]:
 
 def httpfs_extension_path() -> Path:
     """The ``httpfs`` extension file shipped by the ``duckdb-extension-httpfs`` package."""
-    import duckdb
-
-    wanted = f"pip install duckdb-extension-httpfs=={duckdb.__version__}"
-    try:
-        package = resources.files(HTTPFS_PACKAGE)
-    except ModuleNotFoundError:
-        raise BuildError(f"the DuckDB httpfs extension is not installed ({wanted})") from None
-    path = Path(str(package / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"))
-    if not path.is_file():
-        raise BuildError(f"no httpfs extension for DuckDB {duckdb.__version__} in {path.parent.parent} ({wanted})")
-    return path
+    return extension_file("httpfs", BuildError)
 
 
 def s3_secret_sql() -> str:
