@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -268,10 +269,6 @@ def sql(
     and the query cannot read files outside the warehouse. Example:
     cables sql "select origin, count(*) n from cable group by 1 order by n desc"
     """
-    import duckdb
-
-    from cables.exporting import ExportError, read_only_statement
-
     if query_file is not None:
         query = query_file.read()
     if not query:
@@ -285,33 +282,56 @@ def sql(
             _fail("--out writes csv or parquet: give --format csv or --format parquet")
         _export(warehouse, query, fmt, out, overwrite=overwrite)
         return
+    from cables.sandbox import SandboxError
+
     try:
-        read_only_statement(query)
-    except ExportError as exc:
+        with _sandboxed_query(warehouse, query) as result:
+            columns = result.reader.schema.names
+            rows = _rows(result.batches())
+            if fmt == "csv":
+                writer = csv.writer(sys.stdout, lineterminator="\n")
+                writer.writerow(columns)
+                for row in rows:
+                    writer.writerow([_jsonable(v) if v is not None else "" for v in row])
+            elif fmt == "json":
+                sys.stdout.write("[")
+                for i, row in enumerate(rows):
+                    record = {c: _jsonable(v) for c, v in zip(columns, row, strict=True)}
+                    sys.stdout.write((", " if i else "") + json.dumps(record, default=str))
+                sys.stdout.write("]\n")
+            else:
+                # Only the rows shown are read: the query process is stopped after one more.
+                shown = list(itertools.islice(rows, max_rows + 1))
+                click.echo(format_table(columns, shown[:max_rows], max_rows, more=len(shown) > max_rows))
+    except SandboxError as exc:
         _fail(str(exc))
-    con = _open(warehouse)
-    try:
-        cursor = con.execute(query)
-        columns = [d[0] for d in cursor.description] if cursor.description else []
-        rows = cursor.fetchall() if columns else []
-    except duckdb.Error as exc:
-        _fail(f"SQL error: {str(exc).splitlines()[0]}")
-    finally:
-        con.close()
-    out = sys.stdout
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[_jsonable(v) if v is not None else "" for v in row] for row in rows])
-    elif fmt == "json":
-        json.dump([{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows], out, default=str)
-        out.write("\n")
-    else:
-        click.echo(format_table(columns, rows, max_rows))
+    except OSError as exc:  # stdout closed or its disk full
+        _fail(f"cannot write the result: {exc.strerror or exc}")
 
 
-def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: int = 48) -> str:
-    """A plain text table: one header line, a rule, one line per row (cells cut at ``width``)."""
+def _rows(batches):
+    """The rows of Arrow record batches, as tuples, one batch in memory at a time."""
+    for batch in batches:
+        yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
+
+
+def _sandboxed_query(warehouse: str | None, query: str):
+    """``query`` started in the sandboxed query process (``cables.sandbox``) on the warehouse's
+    database; the database is brought up to date first, as for any reader."""
+    from cables.sandbox import read_only_statement, run_query
+    from flows.layout import Warehouse
+    from flows.serve import readable_locations
+
+    read_only_statement(query)  # refused before the warehouse is opened
+    location = Warehouse.at(warehouse or settings().warehouse)
+    _open(warehouse).close()
+    return run_query(location.database, readable_locations(location), query, remote=bool(location.remote))
+
+
+def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: int = 48, more: bool = False) -> str:
+    """A plain text table: one header line, a rule, one line per row (cells cut at ``width``).
+
+    ``more`` says the result has rows beyond ``rows`` (which were not read)."""
 
     def cell(value) -> str:
         text = "" if value is None else str(_jsonable(value))
@@ -323,8 +343,11 @@ def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: in
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in shown]
-    more = f", {max_rows} shown" if len(rows) > max_rows else ""
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''}{more})")
+    if more:
+        lines.append(f"(more than {max_rows} rows, {max_rows} shown: --max-rows N shows more)")
+    else:
+        more = f", {max_rows} shown" if len(rows) > max_rows else ""
+        lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''}{more})")
     return "\n".join(lines)
 
 
@@ -343,23 +366,29 @@ def _export(
     from cables.exporting import ExportError, export_query, view_query
     from flows.layout import Warehouse
 
-    cfg = settings()
+    location = Warehouse.at(warehouse or settings().warehouse)
     con = _open(warehouse)
     try:
+        query = view_query(con, name) if name is not None else query
+    except ExportError as exc:
+        _fail(str(exc))
+    finally:
+        con.close()
+    try:
         rows = export_query(
-            con,
-            view_query(con, name) if name is not None else query,
+            lambda q: _sandboxed_query(warehouse, q),
+            query,
             fmt,
             out,
             overwrite=overwrite,
             partition_by=partition_by,
             excel=excel,
-            protected=Warehouse.at(warehouse or cfg.warehouse).location,
+            protected=location.location,
         )
     except ExportError as exc:
         _fail(str(exc))
-    finally:
-        con.close()
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
     click.echo(f"wrote {rows:,} rows of {name or 'the query'} to {out}", err=True)
 
 
@@ -475,14 +504,21 @@ def search(query: str, limit: int, kind: str, all_words: bool, fmt: str, warehou
 def report(out: Path, overwrite: bool, warehouse: str | None) -> None:
     """Write a self-contained HTML report with charts: volume over time, classification mix,
     tag pairs, most cited cables. It needs no network to open."""
+    from cables.exporting import ExportError, check_output
     from cables.report import write_report
+    from flows.layout import Warehouse
 
-    if out.exists() and not overwrite:
-        _fail(f"{out} exists (use --overwrite to replace it)")
+    location = Warehouse.at(warehouse or settings().warehouse)
+    try:
+        check_output(out.expanduser().absolute(), protected=location.root, overwrite=overwrite)
+    except ExportError as exc:
+        _fail(str(exc))
     con = _open(warehouse)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_report(con, out)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
     finally:
         con.close()
     click.echo(f"wrote {out}", err=True)

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,6 @@ FORMATS = ("csv", "parquet")
 BATCH_ROWS = 50_000
 # A cell a spreadsheet would run as a formula: OWASP's list of leading characters.
 FORMULA_START = r"^[=+\-@\t\r]"
-_READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
 class ExportError(RuntimeError):
@@ -35,21 +35,14 @@ class ExportError(RuntimeError):
 
 
 def read_only_statement(query: str) -> str:
-    """The query if it is one read-only statement (SELECT, DESCRIBE, SHOW, EXPLAIN...); else ExportError."""
+    """The query if DuckDB's parser reads it as one query (or an EXPLAIN of one); else ExportError."""
+    from cables.sandbox import SandboxError
+    from cables.sandbox import read_only_statement as checked
+
     try:
-        statements = duckdb.extract_statements(query)
-    except duckdb.Error as exc:
-        raise ExportError(f"SQL error: {str(exc).splitlines()[0]}") from exc
-    if len(statements) != 1:
-        raise ExportError(f"give exactly one SQL statement ({len(statements)} given)")
-    kind = statements[0].type
-    if kind not in _READ_ONLY_STATEMENTS:
-        name = str(kind).rsplit(".", 1)[-1]
-        raise ExportError(
-            f"only read-only queries run here (SELECT, DESCRIBE, SHOW, EXPLAIN); this is a {name} statement"
-            + (": use `cables export` to write files" if name in ("COPY", "EXPORT") else "")
-        )
-    return query
+        return checked(query)
+    except SandboxError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def view_query(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -93,7 +86,7 @@ def _csv_schema(schema: pa.Schema) -> pa.Schema:
 
 
 def export_query(
-    con: duckdb.DuckDBPyConnection,
+    source,
     query: str,
     fmt: str,
     out: Path | str,
@@ -104,6 +97,10 @@ def export_query(
     protected: Path | str | None = None,
 ) -> int:
     """Write the rows of ``query`` to ``out``; returns the number of rows written.
+
+    ``source`` runs the query: a DuckDB connection (the build's own exports of named views), or
+    a function starting it in the sandboxed query process (``cables.sandbox.run_query``, for
+    SQL from users) and returning its result.
 
     Written to a temporary name beside ``out`` and renamed into place, so ``out`` is never half
     written. With ``partition_by``, ``out`` is a folder of hive-style partitions
@@ -117,16 +114,13 @@ def export_query(
         raise ExportError("--excel applies to a single CSV file, not to partitions")
     if not is_remote(out):
         out = Path(out).expanduser().absolute()
-    if protected is not None and _inside(out, protected):
-        raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
-    if _exists(out) and not overwrite:
-        raise ExportError(f"{out} exists (use --overwrite to replace it)")
-    try:
-        reader = con.execute(read_only_statement(query)).to_arrow_reader(BATCH_ROWS)
-    except duckdb.Error as exc:
-        raise ExportError(f"SQL error: {str(exc).splitlines()[0]}") from exc
-    # An open reader keeps the query (and the database) busy: always close it.
-    with reader:
+        check_output(out, protected=protected, overwrite=overwrite, folder=fmt if partition_by else None)
+    else:
+        if protected is not None and _inside(out, protected):
+            raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
+        if _exists(out) and not overwrite:
+            raise ExportError(f"{out} exists (use --overwrite to replace it)")
+    with _reader(source, query) as reader:
         if not is_remote(out):
             return _write(reader, fmt, Path(out), partition_by=partition_by, excel=excel)
         with tempfile.TemporaryDirectory(prefix="cables-export-") as local:
@@ -136,13 +130,76 @@ def export_query(
             return rows
 
 
+@contextmanager
+def _reader(source, query: str) -> Iterator[pa.RecordBatchReader]:
+    """The rows of ``query`` as a record batch reader, closed (and its query stopped) on leaving."""
+    from cables.sandbox import SandboxError
+
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        try:
+            reader = source.execute(read_only_statement(query)).to_arrow_reader(BATCH_ROWS)
+        except duckdb.Error as exc:
+            raise ExportError(f"SQL error: {str(exc).splitlines()[0]}") from exc
+        # An open reader keeps the query (and the database) busy: always close it.
+        with reader:
+            yield reader
+        return
+    try:
+        with source(query) as result:
+            yield pa.RecordBatchReader.from_batches(result.reader.schema, result.batches())
+    except SandboxError as exc:
+        raise ExportError(str(exc)) from None
+
+
+def check_output(out: Path, *, protected: Path | str | None, overwrite: bool, folder: str | None = None) -> None:
+    """Refuse to write ``out`` where it would do harm: inside the warehouse ``protected`` (or
+    holding it), over an existing file without ``overwrite``, or over a folder that is not an
+    earlier export of partitions in format ``folder`` (a user's own folder, the working directory
+    or one holding it, the home folder are never replaced). ``..`` and symbolic links are resolved."""
+    if protected is not None and not is_remote(protected) and _inside(out, protected):
+        raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
+    if not out.exists() and not out.is_symlink():
+        return
+    if not overwrite:
+        raise ExportError(f"{out} exists (use --overwrite to replace it)")
+    if out.is_symlink():
+        raise ExportError(f"{out} is a symbolic link: write to a plain path")
+    if not out.is_dir():
+        return
+    real, cwd = out.resolve(), Path.cwd().resolve()
+    if real == cwd or real in cwd.parents or real == Path.home().resolve():
+        raise ExportError(f"{out} is the working directory, holds it, or is the home folder: it is never replaced")
+    if folder is None:
+        raise ExportError(f"{out} is a folder: give a file name (only --partition-by writes a folder)")
+    if not _is_partition_export(real, folder):
+        raise ExportError(
+            f"{out} holds other files than an export of partitions: it is not replaced (remove it yourself, "
+            "or write elsewhere)"
+        )
+
+
+def _is_partition_export(folder: Path, fmt: str) -> bool:
+    """Whether ``folder`` holds only hive partitions (``col=value/``) of ``part-N.<fmt>`` files."""
+    for path in folder.rglob("*"):
+        if path.is_symlink():
+            return False
+        if path.is_dir():
+            if "=" not in path.name:
+                return False
+        elif not (path.name.startswith("part-") and path.suffix == f".{fmt}" and path.parent != folder):
+            return False
+    return True
+
+
 def _inside(out: Path | str, protected: Path | str) -> bool:
-    """Whether ``out`` is the warehouse ``protected`` (a folder or a URL), inside it, or holds it."""
+    """Whether ``out`` is the warehouse ``protected`` (a folder or a URL), inside it, or holds it,
+    once ``..`` and symbolic links are resolved."""
     if is_remote(out) or is_remote(protected):
         root, target = str(protected).rstrip("/"), str(out).rstrip("/")
         return target == root or target.startswith(root + "/") or root.startswith(target + "/")
-    root = Path(protected).expanduser().absolute()
-    return out == root or root in out.parents or out in root.parents
+    root = Path(protected).expanduser().resolve()
+    target = Path(out).expanduser().resolve()
+    return target == root or root in target.parents or target in root.parents
 
 
 def _exists(out: Path | str) -> bool:

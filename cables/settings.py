@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     search_index: bool = True
     # DuckDB's memory limit while it builds cables.duckdb (the search index spills beyond it).
     build_memory_limit: str = "2GB"
+    # What one query typed by a user may cost (`cables sql`, `cables export`; see cables.sandbox):
+    # seconds before it is stopped, DuckDB's memory limit, the resident memory at which the query
+    # process is stopped, and the size of its spill folder (outside the warehouse).
+    query_timeout: float = 120.0
+    query_memory: str = "2GB"
+    query_max_rss_mb: int = 3072
+    query_temp_size: str = "4GB"
 
     def workers(self) -> int:
         """Parse batches run at once: ``parse_workers``, else the number of CPUs."""

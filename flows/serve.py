@@ -282,13 +282,27 @@ def _follow_store(warehouse: Warehouse) -> None:
         raise ServeError(f"cannot read the warehouse at {warehouse.location}: {type(exc).__name__}: {exc}") from exc
 
 
+def readable_locations(warehouse: Warehouse) -> list[str]:
+    """What a sandboxed connection may read: the published snapshot's folder, the folders of the
+    landing files the manifest lists, ``data/reference/`` (and the store's URL for a warehouse on
+    object storage). Not the manifest, the database, the lock or the staging folders."""
+    folders = {str(REFERENCE_DIR.resolve()) + os.sep}
+    snapshot = warehouse.current_snapshot()
+    if warehouse.remote:
+        folders.add(warehouse.remote + "/")
+    elif snapshot is not None:
+        folders.add(str(warehouse.snapshot_dir(snapshot).resolve()) + os.sep)
+        folders |= {str(f.resolve().parent) + os.sep for f in warehouse.published_files(LANDING_TABLE)}
+    return sorted(folders)
+
+
 def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     """The connection, unable from now on to touch files outside the warehouse and the reference data.
 
-    Reading is allowed under the warehouse folder (and its object-store URL) and ``data/reference/``; any other path, an
-    ``ATTACH``, ``INSTALL`` or ``LOAD`` fails with a permission error, and the settings are
-    locked so a query cannot lift them. (Writing files under the warehouse is stopped earlier:
-    ``cables sql`` and ``cables export`` run read-only statements only.)
+    Reading is allowed under ``readable_locations``; any other path, an ``ATTACH``, ``INSTALL``
+    or ``LOAD`` fails with a permission error, and the settings are locked so a query cannot lift
+    them. SQL typed by users never runs on this connection: ``cables.sandbox`` runs it in a
+    process that cannot write files.
     """
     # A second connection to the same file in one process shares the first one's database (DuckDB
     # caches it by path), sandbox included: its settings are locked already.
@@ -296,9 +310,7 @@ def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.Du
         return con
     if warehouse.remote:  # its tables are read by URL, through httpfs
         enable_s3(con)
-    folders = [str(warehouse.root.resolve()) + os.sep, str(REFERENCE_DIR.resolve()) + os.sep]
-    if warehouse.remote:
-        folders.append(warehouse.remote + "/")
+    folders = readable_locations(warehouse)
     con.execute(f"set allowed_directories = [{', '.join(sql_literal(f) for f in folders)}]")
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
