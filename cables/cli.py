@@ -66,7 +66,33 @@ def _open(warehouse: str | None, *, search: bool = False):
         _fail(str(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def one_line(exc: BaseException) -> str:
+    """An unexpected error as one line for the user: what failed and on which file, if any."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    module = type(exc).__module__
+    kind = "database error" if module.startswith(("duckdb", "_duckdb")) else type(exc).__name__
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return f"{kind}: {lines[0]}" if lines else kind
+
+
+class Commands(click.Group):
+    """The command group: an error no command foresaw (a full disk, a damaged file) is one line on
+    stderr and exit 1, not a traceback; ``CABLES_DEBUG=1`` shows the traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("CABLES_DEBUG"):
+                raise
+            _fail(one_line(exc))
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cables-warehouse")
 def main() -> None:
     """A warehouse of the WikiLeaks diplomatic cables: Parquet tables and DuckDB views."""
@@ -319,13 +345,16 @@ def _sandboxed_query(warehouse: str | None, query: str):
     """``query`` started in the sandboxed query process (``cables.sandbox``) on the warehouse's
     database; the database is brought up to date first, as for any reader."""
     from cables.sandbox import read_only_statement, run_query
-    from flows.layout import Warehouse
-    from flows.serve import readable_locations
+    from flows.layout import BuildError, Warehouse
+    from flows.serve import ServeError, readable_locations, reader_database
 
     read_only_statement(query)  # refused before the warehouse is opened
     location = Warehouse.at(warehouse or settings().warehouse)
-    _open(warehouse).close()
-    return run_query(location.database, readable_locations(location), query, remote=bool(location.remote))
+    try:
+        database = reader_database(location, settings().sql_dir)
+    except (ServeError, BuildError) as exc:
+        _fail(str(exc))
+    return run_query(database, readable_locations(location), query, remote=bool(location.remote))
 
 
 def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: int = 48, more: bool = False) -> str:

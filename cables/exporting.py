@@ -6,6 +6,7 @@ batches and PyArrow writes them, batch by batch, so memory stays bounded by a ba
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -26,6 +27,8 @@ from flows.layout import is_remote
 
 FORMATS = ("csv", "parquet")
 BATCH_ROWS = 50_000
+# Partitions one export may write (one folder each).
+MAX_PARTITIONS = 100_000
 # A cell a spreadsheet would run as a formula: OWASP's list of leading characters.
 FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -56,20 +59,30 @@ def view_query(con: duckdb.DuckDBPyConnection, name: str) -> str:
 def csv_safe(batch: pa.RecordBatch) -> pa.RecordBatch:
     """A batch a spreadsheet opens safely: lists joined with ``; ``, formula-like text neutralised.
 
-    A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
-    ``'``, so a spreadsheet shows it as text instead of running it.
+    A list's null items are empty between their separators (``a; ; b``); a list of lists, a
+    struct or a map is written as JSON. A text cell starting with ``=``, ``+``, ``-``, ``@``, tab
+    or carriage return gets a leading ``'``, so a spreadsheet shows it as text instead of running it.
     """
     columns = []
     for column in batch.columns:
-        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-            column = pc.binary_join(column.cast(pa.list_(pa.string())), "; ")
-        if pa.types.is_struct(column.type) or pa.types.is_map(column.type):
-            column = pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+        if _nested(column.type):
+            column = pa.array([None if v is None else _cell_text(v) for v in column.to_pylist()], pa.string())
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
             column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
         columns.append(column)
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _nested(kind: pa.DataType) -> bool:
+    return pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind) or pa.types.is_map(kind)
+
+
+def _cell_text(value) -> str:
+    """A list of plain values as ``a; b`` (a null item empty); anything deeper as JSON."""
+    if isinstance(value, list) and not any(isinstance(v, list | dict | tuple) for v in value):
+        return "; ".join("" if v is None else str(v) for v in value)
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def _batches(reader: pa.RecordBatchReader, fmt: str) -> Iterator[pa.RecordBatch]:
@@ -253,6 +266,9 @@ def _write(reader: pa.RecordBatchReader, fmt: str, out: Path, *, partition_by: l
                 partitioning=ds.partitioning(pa.schema([schema.field(c) for c in partition_by]), flavor="hive"),
                 basename_template="part-{i}." + fmt,
                 existing_data_behavior="error",
+                # Arrow stops at 1,024 partitions by default; a column of origins or tags has more.
+                max_partitions=MAX_PARTITIONS,
+                max_open_files=256,
             )
         elif fmt == "parquet":
             with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:

@@ -223,13 +223,26 @@ def build_database(
 
 
 def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = False) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse, re-pointing the views first if the folder moved.
+    """A read-only, sandboxed connection to the warehouse's database (see ``reader_database``).
 
     ``search`` loads the full-text extension first (it cannot be loaded once the sandbox is on);
     only ``cables search`` needs it, so other commands do not pay for loading it.
+    """
+    con = duckdb.connect(str(reader_database(warehouse, sql_dir)), read_only=True)
+    if search:
+        # Without the package, search says what to install; nothing else needs it.
+        with contextlib.suppress(SearchError):
+            load_fts(con)
+    return sandboxed(con, warehouse)
+
+
+def reader_database(warehouse: Warehouse, sql_dir: Path) -> Path:
+    """The database file a reader opens: ``cables.duckdb``, re-pointed first if the folder moved.
 
     A warehouse on object storage is read through its manifest there: ``cables.duckdb`` is
-    (re)built in the local work folder whenever it lags the store's snapshot.
+    (re)built in the local work folder whenever it lags the store's snapshot. When the folder
+    moved while a build runs (its lock is held, so the file cannot be rebuilt now), the reader
+    gets a stand-in: a database of plain views over the published files, in the temporary folder.
     """
     where = warehouse.location
     missing = ServeError(f"no warehouse at {where} (run `cables build --warehouse {where}` first)")
@@ -242,30 +255,54 @@ def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = Fal
             build_database(warehouse, sql_dir)
     if not warehouse.database.exists():
         raise missing
-    con = duckdb.connect(str(warehouse.database), read_only=True)
     try:
-        version, root, snapshot = con.execute("select schema_version, root, snapshot from _warehouse").fetchone()
+        with duckdb.connect(str(warehouse.database), read_only=True) as con:
+            version, root, snapshot = con.execute("select schema_version, root, snapshot from _warehouse").fetchone()
     except duckdb.Error:
         version, root, snapshot = None, None, None
     if version != SCHEMA_VERSION:
-        con.close()
         raise ServeError(
             f"the warehouse at {warehouse.location} has schema version {version}, this version of cables "
             f"reads {SCHEMA_VERSION}: run `cables build --warehouse {warehouse.location}` to rebuild it "
             "from its landed pages"
         )
-    if root != warehouse.location or snapshot != warehouse.current_snapshot():
-        # The folder moved, or a build published and was stopped before its database: rebuild it,
-        # unless a build is running (its own database is coming; this one is whole meanwhile).
-        con.close()
-        with contextlib.suppress(BuildError), warehouse.lock():
+    if root == warehouse.location and snapshot == warehouse.current_snapshot():
+        return warehouse.database
+    # The folder moved, or a build published and was stopped before its database: rebuild it,
+    # unless a build is running (its own database is coming; this one is whole meanwhile).
+    try:
+        with warehouse.lock():
             build_database(warehouse, sql_dir)
-        con = duckdb.connect(str(warehouse.database), read_only=True)
-    if search:
-        # Without the package, search says what to install; nothing else needs it.
-        with contextlib.suppress(SearchError):
-            load_fts(con)
-    return sandboxed(con, warehouse)
+    except BuildError:
+        if root != warehouse.location:
+            return stand_in_database(warehouse, sql_dir)
+    return warehouse.database
+
+
+def stand_in_database(warehouse: Warehouse, sql_dir: Path) -> Path:
+    """A database of plain views (no stored rows, no search index) over the files the manifest
+    publishes, in the temporary folder, named after the warehouse and its snapshot (so reused
+    while both hold); removed when this process ends."""
+    import atexit
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(f"{warehouse.location}\0{warehouse.current_snapshot()}".encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"cables-stand-in-{key}.duckdb"
+    if path.exists():
+        return path
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with duckdb.connect(str(tmp)) as con:
+        if warehouse.remote:
+            enable_s3(con)
+        create_views(con, published_sources(warehouse), sql_dir)
+        con.execute(
+            "create table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
+            [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot()],
+        )
+    os.replace(tmp, path)
+    atexit.register(path.unlink, missing_ok=True)
+    return path
 
 
 def _follow_store(warehouse: Warehouse) -> None:

@@ -218,8 +218,9 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         reference_id.alias("reference_id"),
         created_at.alias("created_at"),
         released_at.alias("released_at"),
-        pl.col("classification").str.strip_chars().alias("classification"),
-        pl.col("origin").str.strip_chars().alias("origin"),
+        # The meta cells are HTML like the blocks: ``Embassy Port&amp;Spain`` is ``Port&Spain``.
+        pl.col("classification").str.replace_many(_ENTITIES, _ENTITY_TEXT).str.strip_chars().alias("classification"),
+        pl.col("origin").str.replace_many(_ENTITIES, _ENTITY_TEXT).str.strip_chars().alias("origin"),
         pl.col("h3").alias("viewer_title"),
         pl.col("media_urls").fill_null([]),
         "header_html",

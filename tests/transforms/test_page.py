@@ -131,3 +131,13 @@ def test_media_links_that_are_no_urls_are_left_out():
     out = media_link(parsed.lazy()).collect()
     assert out["url"].to_list() == ["http://www.spiegel.de/a.html", "http://elpais.com/x"]
     assert out["host"].to_list() == ["www.spiegel.de", "elpais.com"]
+
+
+def test_entities_of_the_meta_cells_are_decoded():
+    """The origin and classification cells are HTML: their entities are text, as the subject's are."""
+    page = PAGE.replace(">Embassy Tripoli<", ">Embassy Port&amp;Spain &lt;b&gt;&#39;x&#39;<").replace(
+        ">CONFIDENTIAL<", ">SECRET&#x2F;&#x2F;NOFORN<".replace("&#x2F;", "/")
+    )
+    row = parse(page).row(0, named=True)
+    assert row["origin"] == "Embassy Port&Spain <b>'x'"
+    assert row["classification"] == "SECRET//NOFORN"
