@@ -1,4 +1,16 @@
-"""Data tests declared in ``sql/schema.yml``: unique, not null, accepted values, relationships."""
+"""Data tests declared in ``sql/schema.yml``: unique, not null, accepted values, relationships,
+expressions, each with a severity as in dbt.
+
+``error`` tests hold invariants of our own making (keys, codes we assign, relationships, the
+reconciliation): when one fails nothing is published. ``warn`` tests are plausibility rules on
+what pages say (date ranges, free-text formats): a real page may break them (a DECL date typed
+2116 in the original), so the warehouse is published and the offending rows are listed, in the
+run record, in ``cables check`` and in the ``data_issue`` table.
+
+In the file, a model's tests are errors; those under its ``warn:`` key are warnings, each
+expression written as ``{expression: ..., why: ..., column: ...}`` (``column`` names the value
+shown for an offending row). A model's key, for the listing, is its first ``unique`` entry.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +22,108 @@ import yaml
 
 from cables.sqlquote import sql_identifier, sql_literal
 
+SEVERITIES = ("error", "warn")
+# Offending rows listed per failed warning (the count is always whole).
+LISTED_ROWS = 1000
+
 
 @dataclass(frozen=True)
 class Check:
-    """One data test: its model, kind, subject, and the SQL counting the rows that break it."""
+    """One data test: its model, kind, subject, severity, and the SQL counting the rows that break it.
+
+    ``rows_sql``, when set, lists offending rows as (key, value) for the ``data_issue`` table.
+    """
 
     model: str
     kind: str
     subject: str
     sql: str
+    severity: str = "error"
+    why: str = ""
+    rows_sql: str | None = None
 
     @property
     def name(self) -> str:
         return f"{self.model}: {self.kind} {self.subject}"
+
+
+def _key_sql(key: list[str]) -> str:
+    """The key columns of a row as one text: ``08TRIPOLI220`` or ``08TRIPOLI220 / 3``."""
+    if not key:
+        return "null"
+    parts = [f"coalesce(cast({sql_identifier(c)} as varchar), '')" for c in key]
+    return parts[0] if len(parts) == 1 else "concat_ws(' / ', " + ", ".join(parts) + ")"
+
+
+def _tests(model: str, tests: dict, key: list[str], severity: str) -> list[Check]:
+    m = sql_identifier(model)
+    checks: list[Check] = []
+
+    def rows(where: str, value: str = "null") -> str:
+        return f"select {_key_sql(key)} as key, cast({value} as varchar) as value from {m} where {where}"
+
+    for cols in tests.get("unique", []):
+        cols = [cols] if isinstance(cols, str) else cols
+        group = ", ".join(sql_identifier(c) for c in cols)
+        sql = f"select count(*) from (select {group} from {m} group by all having count(*) > 1)"
+        listed = (
+            f"select {_key_sql(cols)} as key, cast(count(*) as varchar) as value from {m} "
+            "group by all having count(*) > 1"
+        )
+        checks.append(Check(model, "unique", "(" + ", ".join(cols) + ")", sql, severity, rows_sql=listed))
+    for col in tests.get("not_null", []):
+        where = f"{sql_identifier(col)} is null"
+        checks.append(
+            Check(model, "not_null", col, f"select count(*) from {m} where {where}", severity, rows_sql=rows(where))
+        )
+    for col, values in (tests.get("accepted_values") or {}).items():
+        c = sql_identifier(col)
+        allowed = ", ".join(sql_literal(v) for v in values)
+        where = f"{c} is not null and {c} not in ({allowed})"
+        checks.append(
+            Check(
+                model,
+                "accepted_values",
+                col,
+                f"select count(*) from {m} where {where}",
+                severity,
+                rows_sql=rows(where, c),
+            )
+        )
+    for col, target in (tests.get("relationships") or {}).items():
+        table, column = target.split(".")
+        c = sql_identifier(col)
+        where = (
+            f"{c} is not null and not exists (select 1 from {sql_identifier(table)} as parent "
+            f"where parent.{sql_identifier(column)} = {m}.{c})"
+        )
+        checks.append(
+            Check(
+                model,
+                "relationships",
+                f"{col} -> {target}",
+                f"select count(*) from {m} where {where}",
+                severity,
+                rows_sql=rows(where, c),
+            )
+        )
+    for entry in tests.get("expression_is_true", []):
+        spec = entry if isinstance(entry, dict) else {"expression": entry}
+        expression = spec["expression"]
+        where = f"not coalesce(({expression}), false)"
+        value = sql_identifier(spec["column"]) if spec.get("column") else "null"
+        checks.append(
+            Check(
+                model,
+                "expression_is_true",
+                expression,
+                f"select count(*) from {m} where {where}",
+                severity,
+                spec.get("why", ""),
+                rows(where, value),
+            )
+        )
+    return checks
 
 
 def declared_checks(schema_file: Path) -> list[Check]:
@@ -30,32 +131,10 @@ def declared_checks(schema_file: Path) -> list[Check]:
     spec = yaml.safe_load(schema_file.read_text()) or {}
     checks: list[Check] = []
     for model, tests in spec.items():
-        m = sql_identifier(model)
-        for cols in tests.get("unique", []):
-            cols = [cols] if isinstance(cols, str) else cols
-            key = ", ".join(sql_identifier(c) for c in cols)
-            sql = f"select count(*) from (select {key} from {m} group by all having count(*) > 1)"
-            checks.append(Check(model, "unique", "(" + ", ".join(cols) + ")", sql))
-        for col in tests.get("not_null", []):
-            checks.append(
-                Check(model, "not_null", col, f"select count(*) from {m} where {sql_identifier(col)} is null")
-            )
-        for col, values in (tests.get("accepted_values") or {}).items():
-            c = sql_identifier(col)
-            allowed = ", ".join(sql_literal(v) for v in values)
-            sql = f"select count(*) from {m} where {c} is not null and {c} not in ({allowed})"
-            checks.append(Check(model, "accepted_values", col, sql))
-        for col, target in (tests.get("relationships") or {}).items():
-            table, column = target.split(".")
-            c = sql_identifier(col)
-            sql = (
-                f"select count(*) from {m} as child where child.{c} is not null and not exists "
-                f"(select 1 from {sql_identifier(table)} as parent where parent.{sql_identifier(column)} = child.{c})"
-            )
-            checks.append(Check(model, "relationships", f"{col} -> {target}", sql))
-        for expression in tests.get("expression_is_true", []):
-            sql = f"select count(*) from {m} where not coalesce(({expression}), false)"
-            checks.append(Check(model, "expression_is_true", expression, sql))
+        unique = tests.get("unique") or []
+        key = ([unique[0]] if isinstance(unique[0], str) else list(unique[0])) if unique else []
+        checks += _tests(model, tests, key, "error")
+        checks += _tests(model, tests.get("warn") or {}, key, "warn")
     return checks
 
 
@@ -67,3 +146,23 @@ def failed_checks(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> list[t
         if count:
             failures.append((check, count))
     return failures
+
+
+def issue_rows(con: duckdb.DuckDBPyConnection, failures: list[tuple[Check, int]]) -> list[dict]:
+    """The offending rows of failed checks (at most ``LISTED_ROWS`` each): the rows of ``data_issue``."""
+    rows = []
+    for check, _ in failures:
+        if check.rows_sql is None:
+            continue
+        for key, value in con.execute(f"{check.rows_sql} limit {LISTED_ROWS}").fetchall():
+            rows.append(
+                {
+                    "check": check.name,
+                    "severity": check.severity,
+                    "table": check.model,
+                    "key": key,
+                    "value": value,
+                    "why": check.why,
+                }
+            )
+    return rows

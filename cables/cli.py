@@ -234,13 +234,32 @@ def format_summary(result: dict) -> str:
         f"files seen  {landing['files_seen']:>7,}  (new {landing['landed_new']:,}, changed "
         f"{landing['landed_changed']:,}, unchanged {landing['unchanged'] + landing['same_content']:,}"
         + (f", failed to fetch {landing['fetch_failed']:,}" if landing.get("fetch_failed") else "")
+        + "".join(
+            f", {label} {landing[key]:,}"
+            for key, label in (
+                ("too_large", "too large"),
+                ("not_regular", "not regular files"),
+                ("unreadable", "unreadable"),
+                ("truncated", "truncated archives"),
+            )
+            if landing.get(key)
+        )
         + ")",
         f"pages       {rows['raw_page'] + rows.get('never_fetched', 0):>7,}  = {rows['cable']:,} cables + "
-        f"{versions:,} other versions + {rows['reject']:,} rejects",
+        f"{versions:,} other versions + {rows['reject']:,} rejects"
+        + (f" + {rows['replaced_rejects']:,} replaced rejects" if rows.get("replaced_rejects") else ""),
         "rows",
     ]
     lines += [f"  {name:<14}{rows[name]:>9,}" for name in TABLES]
+    if landing.get("crawl_stopped"):
+        lines.append(f"crawl       stopped early: {landing['crawl_stopped']}")
     lines.append(f"database    {result['database']}")
+    for warning in result.get("data_warnings") or []:
+        shown = ", ".join(f"{e['key']} ({e['value']})" for e in warning["examples"][:3])
+        more = ", ..." if warning["rows"] > 3 else ""
+        lines.append(f"warning     {warning['check']}: {warning['rows']:,} rows: {shown}{more}")
+    if result.get("data_warnings"):
+        lines.append('            (published all the same; all rows: cables sql "select * from data_issue")')
     return "\n".join(lines)
 
 
@@ -592,19 +611,35 @@ def info(warehouse: str | None) -> None:
 @main.command()
 @_warehouse_option
 def check(warehouse: str | None) -> None:
-    """Run the data tests of sql/schema.yml against the warehouse; exit 1 if any fails."""
-    from cables.checks import declared_checks, failed_checks
+    """Run the data tests of sql/schema.yml against the warehouse; exit 1 if an error-level test fails.
+
+    Warnings (plausibility rules on what pages say) are listed with their first offending rows;
+    the data_issue table holds them all.
+    """
+    from cables.checks import declared_checks, failed_checks, issue_rows
 
     checks = declared_checks(settings().sql_dir / "schema.yml")
     con = _open(warehouse)
     try:
         failures = failed_checks(con, checks)
+        rows = issue_rows(con, [(c, n) for c, n in failures if c.severity == "warn"])
     finally:
         con.close()
-    for failed, count in failures:
+    errors = [(c, n) for c, n in failures if c.severity == "error"]
+    for failed, count in errors:
         click.echo(f"FAIL {failed.name}: {count:,} rows", err=True)
-    click.echo(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
-    if failures:
+    for failed, count in failures:
+        if failed.severity != "warn":
+            continue
+        click.echo(f"WARN {failed.name}: {count:,} rows ({failed.why})", err=True)
+        listed = [r for r in rows if r["check"] == failed.name]
+        for row in listed[:5]:
+            click.echo(f"  {row['key']}: {row['value']}", err=True)
+        if count > 5:
+            click.echo('  ... (all in: cables sql "select * from data_issue")', err=True)
+    warned = len(failures) - len(errors)
+    click.echo(f"{len(checks) - len(failures)} passed, {len(errors)} failed, {warned} warned")
+    if errors:
         sys.exit(1)
 
 

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     search_index: bool = True
     # DuckDB's memory limit while it builds cables.duckdb (the search index spills beyond it).
     build_memory_limit: str = "2GB"
+    # HTTP sources: a crawl or URL list stops after this many pages, a crawl after this many index
+    # pages (an endless pagination ends); the run record says so. The release has 251,287 cables.
+    max_crawl_pages: int = 300_000
+    max_index_pages: int = 100_000
+    # HTTP sources: hosts a URL list may name besides its own (comma separated host, host:port or URL).
+    allowed_hosts: str = ""
     # What one query typed by a user may cost (`cables sql`, `cables export`; see cables.sandbox):
     # seconds before it is stopped, DuckDB's memory limit, the resident memory at which the query
     # process is stopped, and the size of its spill folder (outside the warehouse).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -115,10 +116,19 @@ def publish(
     counts = finish_tables(
         wh, Path(parsed_dir), Path(tables_dir), written, cables, landing=live, failures=[Path(f) for f in failures]
     )
-    passed = check_staged_tables(wh, Path(tables_dir), Path(sql_dir), incremental=incremental, landing=live)
-    get_run_logger().info("data checks: %d passed", passed)
+    passed, warnings = check_staged_tables(wh, Path(tables_dir), Path(sql_dir), incremental=incremental, landing=live)
+    logger = get_run_logger()
+    logger.info("data checks: %d passed, %d warned", passed, len(warnings))
+    for warning in warnings:
+        shown = ", ".join(f"{e['key']}: {e['value']}" for e in warning["examples"][:5])
+        logger.warning("data check warned: %s (%d rows: %s)", warning["check"], warning["rows"], shown)
     snapshot = wh.stage_snapshot(Path(tables_dir), run_id, incremental=incremental)
-    return {"rows": counts, "cables_touched": None if cables is None else cables.height, "snapshot": snapshot}
+    return {
+        "rows": counts,
+        "cables_touched": None if cables is None else cables.height,
+        "snapshot": snapshot,
+        "data_warnings": warnings,
+    }
 
 
 @task(name="build-views")
@@ -224,7 +234,7 @@ def build_warehouse(
         clock = now
 
     pool = task_runner(runner, dask_address, cfg.workers())
-    with wh.lock(), pool:
+    with wh.lock(), _running(pool):
         slots = task_slots(pool, cfg.workers())  # starts a temporary Dask cluster
         lap("runner")
         if wh.remote:  # the work folder mirrors the store's warehouse before anything is read
@@ -346,7 +356,35 @@ def build_warehouse(
     exported = export_views(wh.location, str(cfg.sql_dir), exports, export_format, export_dir) if exports else {}
     for name, done in exported.items():
         logger.info("exported %s: %s rows to %s", name, f"{done['rows']:,}", done["path"])
-    return {"warehouse": wh.location, "database": database, "landing": landing, "exports": exported, **manifest}
+    return {
+        "warehouse": wh.location,
+        "database": database,
+        "landing": landing,
+        "exports": exported,
+        "data_warnings": run["data_warnings"],
+        **manifest,
+    }
+
+
+@contextmanager
+def _running(pool) -> Iterator[None]:
+    """Run the build's tasks on ``pool``; on SIGTERM (or Ctrl-C) leave without waiting for them.
+
+    Prefect turns SIGTERM into ``TerminationSignal`` in the flow's thread, reports the run crashed
+    and kills the process with the signal. The task runner's exit would first wait for every task
+    in flight, a landing of hours included, so the first SIGTERM seemed ignored. Leaving them is
+    safe: the build publishes by one rename, and a build killed before it leaves the previous
+    warehouse, whole.
+    """
+    pool.__enter__()
+    try:
+        yield
+    except Exception as exc:
+        pool.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    except BaseException:
+        raise  # TerminationSignal, KeyboardInterrupt: the process is going away, its threads with it
+    pool.__exit__(None, None, None)
 
 
 def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started_at, source: str, parse: dict) -> dict:
@@ -357,7 +395,9 @@ def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started
         "started_at": started_at.isoformat(),
         "source": source,
         "landing": landing,
-        "parse": {k: v for k, v in parse.items() if k not in ("rows", "snapshot")},
+        "parse": {k: v for k, v in parse.items() if k not in ("rows", "snapshot", "data_warnings")},
+        # Plausibility checks that rows of this build broke (published all the same; see data_issue).
+        "data_warnings": parse.get("data_warnings", []),
         "seconds": seconds,
         "pages_per_s": {
             stage: round(handled[stage] / s, 1) if s and handled.get(stage) else None for stage, s in seconds.items()
@@ -368,6 +408,8 @@ def run_record(manifest: dict, landing: dict, seconds: dict[str, float], started
             "cables": manifest["rows"]["cable"],
             "other_versions": manifest["rows"]["page_version"] - manifest["rows"]["cable"],
             "rejects": manifest["rows"]["reject"],
+            # Earlier landings of files that are rejects (or cable pages) now: a changed notes file.
+            "replaced_rejects": manifest["rows"].get("replaced_rejects", 0),
         },
         "code": {"cables_warehouse": _version(), "python": platform.python_version()},
     }
@@ -433,10 +475,21 @@ def publish_run_artifact(run: dict) -> None:
         "",
         f"Source `{landing['source']}`: {landing['files_seen']:,} files seen, {landing['landed_new']:,} new, "
         f"{landing['landed_changed']:,} changed, {landing['unchanged']:,} unchanged, "
-        f"{landing.get('too_large', 0):,} too large, {landing.get('fetch_failed', 0):,} failed to fetch.",
+        f"{landing.get('too_large', 0):,} too large, {landing.get('fetch_failed', 0):,} failed to fetch"
+        + "".join(
+            f", {landing[key]:,} {label}"
+            for key, label in (
+                ("not_regular", "not regular files"),
+                ("unreadable", "unreadable"),
+                ("truncated", "truncated archives"),
+            )
+            if landing.get(key)
+        )
+        + ".",
         "",
         f"Pages {rec['pages']:,} landed + {rec['never_fetched']:,} never fetched = {rec['cables']:,} cables "
-        f"+ {rec['other_versions']:,} other versions + {rec['rejects']:,} rejects.",
+        f"+ {rec['other_versions']:,} other versions + {rec['rejects']:,} rejects"
+        + (f" + {rec['replaced_rejects']:,} replaced rejects." if rec.get("replaced_rejects") else "."),
         "",
         "| stage | seconds | pages/s |",
         "|---|---:|---:|",
@@ -446,4 +499,11 @@ def publish_run_artifact(run: dict) -> None:
         "|---|---:|",
         *[f"| {name} | {n:,} |" for name, n in run["rows"].items()],
     ]
+    warnings = run.get("data_warnings") or []
+    if warnings:
+        lines += ["", "Data checks that warned (published all the same; every row is in `data_issue`):", ""]
+        lines += ["| check | rows | first rows | why |", "|---|---:|---|---|"]
+        for w in warnings:
+            shown = "; ".join(f"{e['key']}: {e['value']}" for e in w["examples"][:5])
+            lines.append(f"| `{w['check']}` | {w['rows']:,} | {shown} | {w['why']} |")
     create_markdown_artifact("\n".join(lines), key="warehouse-build", description="cables warehouse build")

@@ -3,13 +3,16 @@
 A source URL is one cable page (``/cable/YYYY/MM/ID.html``), a viewer index page (``/date/``,
 ``/tag/``, ``/origin/``, ... or any HTML page linking to cable pages: crawled, following index
 links below its folder, on the mirror's host only), or a ``text/plain`` list of page URLs (one a
-line, any host; blank lines and ``#`` comments skipped). Pages are fetched by one ``httpx`` client,
-``concurrency`` requests in flight at most, ``rate`` requests per second across all of them, each
-request timed out, retried with backoff on 429, 5xx, timeouts and broken connections, and its
-body capped at ``flows.landing.MAX_PAGE_BYTES`` while it streams. Each page's ``ETag`` and
-``Last-Modified`` are kept in ``<warehouse>/http_cache/validators.parquet``: the next run asks
-with ``If-None-Match`` / ``If-Modified-Since``, and a ``304`` lands nothing and reads no body.
-A page that cannot be fetched becomes an :class:`~flows.landing.Entry` with an ``error``.
+line, on the list's own host unless ``CABLES_ALLOWED_HOSTS`` names more; blank lines and ``#``
+comments skipped). Pages are fetched by one ``httpx`` client, ``concurrency`` requests in flight at
+most, ``rate`` requests per second across all of them, each request held to ``TIMEOUT`` seconds in
+all (connect, headers and body), retried with backoff on 429, 5xx, timeouts and broken connections,
+and its body capped at ``flows.landing.MAX_PAGE_BYTES`` while it streams, decompressed included. A
+crawl stops at ``CABLES_MAX_CRAWL_PAGES`` pages and ``CABLES_MAX_INDEX_PAGES`` index pages, and
+says so. Each page's ``ETag`` and ``Last-Modified`` are kept in
+``<warehouse>/http_cache/validators.parquet``: the next run asks with ``If-None-Match`` /
+``If-Modified-Since``, and a ``304`` lands nothing and reads no body. A page that cannot be fetched
+becomes an :class:`~flows.landing.Entry` with an ``error``.
 """
 
 from __future__ import annotations
@@ -17,26 +20,33 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import html
+import logging
 import re
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
+from typing import TypeVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+import httpcore
 import httpx
 import polars as pl
 
+from cables.settings import settings
 from flows import landing
 from flows.landing import Entry, landed_index
 from flows.layout import Warehouse, utc_now, write_parquet_atomic
 from transforms.cable import reference_year
 
-# Seconds to connect, and between two reads of a response; also the most one attempt may take.
+# Seconds one request may take in all: connect, send, headers and body (so also the most a connect
+# or a read may wait). httpx's own timeouts are per operation: a server sending a byte a second,
+# or a header line every half second, would hold a request for hours (see _DeadlineBackend).
 TIMEOUT = 30.0
 # Attempts per URL (the first and the retries) on 429, 5xx, timeouts and connection errors.
 MAX_ATTEMPTS = 4
@@ -46,6 +56,16 @@ BACKOFF_SECONDS = 1.0
 MAX_RETRY_AFTER = 60.0
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
+# The content codings asked for and undone (zlib window bits of each), chunk by chunk: a body is
+# never inflated past the page cap (and one chunk), whatever its ratio (a gzip bomb: 272 bytes
+# of ``gzip, gzip, gzip`` make 6 GB). No server stacks codings on purpose; a misconfigured proxy
+# may double one, more than that is refused unread.
+CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+MAX_CODINGS = 2
+# While fetching, the landing writes what it holds at least this often (a killed build then loses
+# at most these seconds of fetching, not a chunk of 1,000 pages). A file of raw_page holds about
+# rate x FLUSH_SECONDS pages.
+FLUSH_SECONDS = 5.0
 # Validators are saved every this many pages delivered (and at the end): an interrupted run keeps them.
 SAVE_EVERY = 200
 CACHE_DIR = "http_cache"
@@ -117,6 +137,38 @@ def same_host(a: str, b: str) -> bool:
     return port_a == port_b or {port_a, port_b} == {80, 443}
 
 
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, as a reason names it."""
+    parts = urlsplit(url)
+    host, port = _site(url)
+    return f"{parts.scheme}://{host}:{port}" if port else f"{parts.scheme}://{host}"
+
+
+def allowed_sites(text: str) -> frozenset[tuple[str, int | None]]:
+    """The sites (host, port) of ``CABLES_ALLOWED_HOSTS``: comma separated ``host``, ``host:port``
+    or URLs. A host without a port allows the default ports (80, 443) only, not every service
+    the host runs."""
+    sites = set()
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        parts = urlsplit(item if "://" in item else f"//{item}")
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if not parts.hostname or port == -1:
+            raise ValueError(f"CABLES_ALLOWED_HOSTS: not a host, host:port or URL: {item!r}")
+        if port is not None:
+            sites.add((parts.hostname, port))
+        elif parts.scheme in ("http", "https"):
+            sites.add((parts.hostname, 80 if parts.scheme == "http" else 443))
+        else:
+            sites |= {(parts.hostname, 80), (parts.hostname, 443)}
+    return frozenset(sites)
+
+
 def is_cable_url(url: str) -> bool:
     return bool(CABLE_PATH.search(urlsplit(url).path))
 
@@ -157,6 +209,136 @@ def _retry_after(value: str | None) -> float | None:
         except (TypeError, ValueError, OverflowError):
             return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+# The message of a timeout raised because a request ran past its deadline (not one operation's).
+OVERDUE = "the request ran past its deadline"
+# The deadline of the request this thread is making (time.monotonic()), None between requests;
+# httpx's sync client does every read and write of a request on the thread that makes it.
+_request = threading.local()
+T = TypeVar("T")
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[float]:
+    """Hold the socket operations of this thread's request to ``seconds`` from now, in all."""
+    _request.deadline = time.monotonic() + seconds
+    try:
+        yield _request.deadline
+    finally:
+        _request.deadline = None
+
+
+def _in_time(kind: type[httpcore.TimeoutException], timeout: float | None, call: Callable[[float | None], T]) -> T:
+    """``call(timeout)``, the timeout cut to what is left of the request's deadline; ``kind`` with
+    ``OVERDUE`` when the deadline, not the operation's own timeout, ran out."""
+    deadline = getattr(_request, "deadline", None)
+    left = None if deadline is None else deadline - time.monotonic()
+    if left is None or (timeout is not None and timeout <= left):
+        return call(timeout)
+    if left <= 0:
+        raise kind(OVERDUE)
+    try:
+        return call(left)
+    except httpcore.TimeoutException:
+        raise kind(OVERDUE) from None
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake waits no longer than the request's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self.stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return _in_time(httpcore.ReadTimeout, timeout, lambda t: self.stream.read(max_bytes, t))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        _in_time(httpcore.WriteTimeout, timeout, lambda t: self.stream.write(buffer, t))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None, timeout: float | None = None):
+        return _DeadlineStream(
+            _in_time(httpcore.ConnectTimeout, timeout, lambda t: self.stream.start_tls(ssl_context, server_hostname, t))
+        )
+
+    def get_extra_info(self, info: str):
+        return self.stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend, its connections held to the request's deadline (``_DeadlineStream``).
+
+    httpx's timeouts bound each operation: a server dripping a byte (or a header line) just
+    inside the read timeout holds a request for ever. Every blocking socket call goes through here,
+    so a request ends at its deadline however the server drips, headers included.
+    """
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self.backend = backend
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        connect = lambda t: self.backend.connect_tcp(host, port, t, local_address, socket_options)  # noqa: E731
+        return _DeadlineStream(_in_time(httpcore.ConnectTimeout, timeout, connect))
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        connect = lambda t: self.backend.connect_unix_socket(path, t, socket_options)  # noqa: E731
+        return _DeadlineStream(_in_time(httpcore.ConnectTimeout, timeout, connect))
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+
+def _hold_to_deadlines(client: httpx.Client) -> None:
+    """Put ``_DeadlineBackend`` under every connection pool of ``client`` (proxies from the
+    environment included). httpx has no public hook for a network backend: this sets httpcore's
+    pool attribute, and refuses to build a client it cannot hold to deadlines."""
+    for transport in [client._transport, *client._mounts.values()]:
+        if transport is None:
+            continue
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if not isinstance(backend, httpcore.NetworkBackend):
+            raise RuntimeError(f"cannot hold the requests of {type(transport).__name__} to a deadline (httpx changed?)")
+        pool._network_backend = _DeadlineBackend(backend)
+
+
+class _Refused(Exception):
+    """A body not read on; its message is the page's fetch failure (not retried)."""
+
+
+class _CutShort(Exception):
+    """A compressed body that ends before its stream does; its message is the reason to retry."""
+
+
+def _undo(chunks: Iterable[bytes], coding: str) -> Iterator[bytes]:
+    """``chunks`` with one content coding undone, at most ``CHUNK_BYTES`` out per step.
+
+    Nothing is inflated before the consumer asks for it (``max_length``; what zlib holds back is
+    drained the same way), so a bomb costs what the consumer takes, not its ratio. What follows
+    the end of the compressed stream is ignored, as httpx does; a body that ends before it is cut short.
+    """
+    inflater = zlib.decompressobj(CODINGS[coding])
+    fresh = True
+    for data in chunks:
+        while not inflater.eof:
+            try:
+                out = inflater.decompress(data, CHUNK_BYTES)
+            except zlib.error as exc:
+                if coding == "deflate" and fresh:  # a raw deflate stream (no zlib header), as some servers send
+                    inflater, fresh = zlib.decompressobj(-zlib.MAX_WBITS), False
+                    continue
+                raise _Refused(f"undecodable body (Content-Encoding {coding}: {exc})") from None
+            fresh = False
+            if out:
+                yield out
+            data = inflater.unconsumed_tail
+            if not data and len(out) < CHUNK_BYTES:
+                break  # this chunk is used up and zlib holds nothing back
+    if not inflater.eof:
+        raise _CutShort(f"truncated body: the {coding} stream does not end")
 
 
 @dataclass(frozen=True)
@@ -210,11 +392,13 @@ class Fetcher:
         self.slots = threading.BoundedSemaphore(concurrency)
         self.stop = threading.Event()
         self.client = httpx.Client(
-            headers={"User-Agent": USER_AGENT},
+            # Only the codings _undo can bound (httpx would add br or zstd when they are installed).
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ", ".join(c for c in CODINGS if c != "x-gzip")},
             timeout=httpx.Timeout(TIMEOUT),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             follow_redirects=False,
         )
+        _hold_to_deadlines(self.client)
 
     def close(self) -> None:
         self.stop.set()
@@ -246,7 +430,12 @@ class Fetcher:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                with self._slot(), self.client.stream("GET", current, headers=headers) as response:
+                # The deadline starts once the rate limiter lets the request go: connect, headers, body.
+                with (
+                    self._slot(),
+                    _deadline(TIMEOUT) as deadline,
+                    self.client.stream("GET", current, headers=headers) as response,
+                ):
                     status = response.status_code
                     if status in REDIRECT_STATUSES and "location" in response.headers:
                         target = urldefrag(urljoin(current, response.headers["location"])).url
@@ -257,8 +446,10 @@ class Fetcher:
                     elif status != 200:
                         return Fetched(url, status, error=f"HTTP {status}")
                     else:
-                        return self._body(url, current, response)
+                        return self._body(url, current, response, deadline)
             except httpx.TimeoutException as exc:
+                if str(exc) == OVERDUE:
+                    return _Retry(f"timeout ({type(exc).__name__}: the request took over {TIMEOUT:g} s in all)")
                 return _Retry(f"timeout ({type(exc).__name__}, limit {TIMEOUT:g} s)")
             except httpx.RemoteProtocolError as exc:
                 return _Retry(f"truncated or malformed response ({exc})")
@@ -273,23 +464,52 @@ class Fetcher:
             current = target
         return Fetched(url, error=f"too many redirects (more than {MAX_REDIRECTS}): {' -> '.join(chain)}")
 
-    def _body(self, url: str, current: str, response: httpx.Response) -> Fetched | _Retry:
-        """Read a 200's body in chunks, refusing it once past the size cap or the time limit."""
+    def _body(self, url: str, current: str, response: httpx.Response, deadline: float) -> Fetched | _Retry:
+        """Read a 200's body in chunks, its content codings undone as it streams, refusing it once
+        past the size cap (as sent or decompressed) or the request's deadline."""
         cap = landing.MAX_PAGE_BYTES
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             return Fetched(url, 200, error=f"too large: {int(declared):,} bytes declared, the limit is {cap:,}")
-        deadline = time.monotonic() + TIMEOUT
+        encoding = response.headers.get("content-encoding", "")
+        codings = [c for c in (t.strip().lower() for t in encoding.split(",")) if c and c != "identity"]
+        if any(c not in CODINGS for c in codings):
+            return Fetched(url, 200, error=f"Content-Encoding {encoding} not supported (gzip and deflate are)")
+        if len(codings) > MAX_CODINGS:
+            return Fetched(
+                url, 200, error=f"{len(codings)} content codings stacked ({encoding}), at most {MAX_CODINGS} (not read)"
+            )
+
+        def raw() -> Iterator[bytes]:
+            # The body as sent: httpx's own decoding (iter_bytes) inflates a whole chunk at once.
+            sent = 0
+            for chunk in response.iter_raw(CHUNK_BYTES):
+                sent += len(chunk)
+                if sent > cap:
+                    raise _Refused(f"too large: more than {cap:,} bytes (stopped reading)")
+                yield chunk
+
+        body = raw()
+        for coding in reversed(codings):  # the last coding listed was applied last
+            body = _undo(body, coding)
         chunks, total = [], 0
-        for chunk in response.iter_bytes(CHUNK_BYTES):
-            total += len(chunk)
-            if total > cap:
-                return Fetched(url, 200, error=f"too large: more than {cap:,} bytes (stopped reading)")
-            if time.monotonic() > deadline:
-                return _Retry(f"timeout (body not read within {TIMEOUT:g} s)")
-            chunks.append(chunk)
-        encoded = "content-encoding" in response.headers
-        if declared.isdigit() and not encoded and response.num_bytes_downloaded != int(declared):
+        try:
+            for chunk in body:
+                total += len(chunk)
+                if total > cap:
+                    return Fetched(
+                        url,
+                        200,
+                        error=f"too large: more than {cap:,} bytes once decompressed ({encoding}; stopped reading)",
+                    )
+                if time.monotonic() > deadline:  # decompressing is work too
+                    return _Retry(f"timeout (the request took over {TIMEOUT:g} s in all)")
+                chunks.append(chunk)
+        except _Refused as exc:
+            return Fetched(url, 200, error=str(exc))
+        except _CutShort as exc:
+            return _Retry(str(exc))
+        if declared.isdigit() and response.num_bytes_downloaded != int(declared):
             return _Retry(f"truncated body: {response.num_bytes_downloaded:,} of {int(declared):,} bytes")
         return Fetched(
             url,
@@ -346,6 +566,16 @@ class Validators:
             self.dirty = 0
 
 
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    """The Prefect run's logger inside a flow or task run (its log shows in the run), else the module's."""
+    try:
+        from prefect import get_run_logger
+
+        return get_run_logger()
+    except Exception:  # MissingContextError: called outside a run
+        return logging.getLogger(__name__)
+
+
 def _failure(url: str, reason: str) -> Entry:
     def read() -> bytes:
         raise OSError(f"{url}: {reason}")
@@ -359,11 +589,36 @@ def _body_entry(fetched: Fetched) -> tuple[Entry, str]:
     return Entry(fetched.url, len(body), _http_date_ns(fetched.last_modified), lambda: body, sha256=sha), sha
 
 
-def _page_urls(start: str, fetcher: Fetcher) -> Iterator[str | Entry]:
+@dataclass
+class CrawlLimits:
+    """How far one HTTP source may lead: pages fetched (the cable pages of a crawl, the URLs of a
+    list), index pages visited, and the hosts a list may name besides its own (``allowed_sites``).
+    ``stopped`` says which cap was hit, when one was: the pages found until then still land.
+    """
+
+    pages: int
+    index_pages: int
+    hosts: frozenset[tuple[str, int | None]] = frozenset()
+    stopped: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.pages < 1 or self.index_pages < 1:
+            raise ValueError(f"crawl caps must be at least 1, not {self.pages} pages, {self.index_pages} index pages")
+
+    @classmethod
+    def configured(cls) -> CrawlLimits:
+        """The caps and hosts of the settings (``CABLES_MAX_CRAWL_PAGES``, ``CABLES_MAX_INDEX_PAGES``,
+        ``CABLES_ALLOWED_HOSTS``)."""
+        cfg = settings()
+        return cls(cfg.max_crawl_pages, cfg.max_index_pages, allowed_sites(cfg.allowed_hosts))
+
+
+def _page_urls(start: str, fetcher: Fetcher, limits: CrawlLimits) -> Iterator[str | Entry]:
     """The page URLs a start point leads to (cable links of crawled index pages, a list's lines).
 
-    Index pages that cannot be fetched, and list lines that are no URL, come out as failed entries.
-    A start page that leads to no cable page is itself the one page.
+    Index pages that cannot be fetched, list lines that are no URL, and listed URLs on a host
+    the list may not name come out as failed entries. A start page that leads to no cable page
+    is itself the one page. At a cap of ``limits`` the crawl stops and ``limits.stopped`` says so.
     """
     if is_cable_url(start):
         yield start
@@ -375,11 +630,27 @@ def _page_urls(start: str, fetcher: Fetcher) -> Iterator[str | Entry]:
     if first.content_type.split(";")[0].strip().lower() == "text/plain":
         lines = listed_lines(first.body)
         if any(url is not None for _, _, url in lines):
+            taken = 0
             for number, line, url in lines:
                 if url is None:
                     reason = f"line {number} of the list is not an http(s) URL: {line[:200]}"
                     yield _failure(f"{start}#line={number}", reason)
+                elif not same_host(start, url) and _site(url) not in limits.hosts:
+                    # A list from a mirror must not make the builder fetch any host and port it names
+                    # (an internal service, the cloud's metadata address): refused, and said so.
+                    reason = (
+                        f"not on the list's host ({_origin(start)}): not fetched; "
+                        f"CABLES_ALLOWED_HOSTS may allow {_origin(url)}"
+                    )
+                    yield _failure(url, reason)
+                elif taken >= limits.pages:
+                    limits.stopped = (
+                        f"the list names more than {limits.pages:,} pages (CABLES_MAX_CRAWL_PAGES): "
+                        f"the first {limits.pages:,} were fetched, from line {number} on none"
+                    )
+                    return
                 else:
+                    taken += 1
                     yield url
             return
         yield _body_entry(first)[0]  # no URL in it: a page saved as text
@@ -387,6 +658,7 @@ def _page_urls(start: str, fetcher: Fetcher) -> Iterator[str | Entry]:
     in_scope = index_scope(start)
     queue: deque[str] = deque()
     seen_index, seen_cables = {start}, set()
+    visited = 1  # index pages fetched, the start page included
     fetched: Fetched | None = first
     while fetched is not None:
         for link in links(fetched.body, fetched.final_url):
@@ -394,6 +666,12 @@ def _page_urls(start: str, fetcher: Fetcher) -> Iterator[str | Entry]:
                 continue
             if is_cable_url(link):
                 if link not in seen_cables:
+                    if len(seen_cables) >= limits.pages:
+                        limits.stopped = (
+                            f"the crawl stopped at {limits.pages:,} pages (CABLES_MAX_CRAWL_PAGES), "
+                            f"{visited:,} index pages visited: the rest was not fetched"
+                        )
+                        return
                     seen_cables.add(link)
                     yield link
             elif link not in seen_index and in_scope(link):
@@ -401,7 +679,15 @@ def _page_urls(start: str, fetcher: Fetcher) -> Iterator[str | Entry]:
                 queue.append(link)
         fetched = None
         while queue and fetched is None:
+            if visited >= limits.index_pages:
+                # An endless pagination (index pages linking to ever new ones) ends here.
+                limits.stopped = (
+                    f"the crawl stopped at {limits.index_pages:,} index pages (CABLES_MAX_INDEX_PAGES), "
+                    f"{len(queue):,} more found and not visited, {len(seen_cables):,} pages found"
+                )
+                return
             url = queue.popleft()
+            visited += 1
             result = fetcher.get(url)
             if result.error is not None:
                 yield _failure(url, result.error)
@@ -455,16 +741,24 @@ def index_scope(start: str) -> Callable[[str], bool]:
 
 
 def http_entries(
-    url: str, warehouse: Warehouse, *, rate: float = 2.0, concurrency: int = 4, fresh: bool = False
+    url: str,
+    warehouse: Warehouse,
+    *,
+    rate: float = 2.0,
+    concurrency: int = 4,
+    fresh: bool = False,
+    limits: CrawlLimits | None = None,
 ) -> Iterator[Entry]:
     """The pages of an HTTP(S) source, fetched ``concurrency`` at a time, in discovery order.
 
     A page answered ``304 Not Modified`` comes with the size and mtime it was landed with (the
     landing counts it unchanged, no body read); a 200 with its body and hash; a page that could not
     be fetched with its ``error``. Validators are saved as pages are delivered, and when the
-    consumer stops early.
+    consumer stops early. ``limits`` (default: the settings' caps and hosts) bound the crawl; when
+    a cap stops it, ``limits.stopped`` says so and a warning is logged.
     """
     start = urldefrag(url).url
+    limits = CrawlLimits.configured() if limits is None else limits
     landed = {row[0]: row[1:] for row in landed_index(warehouse, fresh=fresh).iter_rows()}
     validators = Validators(warehouse)
     fetcher = Fetcher(rate, concurrency)
@@ -499,7 +793,7 @@ def http_entries(
             validators.record(fetched, sha)
 
     try:
-        for item in _page_urls(start, fetcher):
+        for item in _page_urls(start, fetcher, limits):
             if isinstance(item, Entry):
                 done: Future = Future()
                 done.set_result((item, None, None))
@@ -510,6 +804,8 @@ def http_entries(
                 yield from deliver()
         while pending:
             yield from deliver()
+        if limits.stopped:
+            _logger().warning("%s: %s", start, limits.stopped)
     finally:
         fetcher.stop.set()
         pool.shutdown(wait=False, cancel_futures=True)

@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 
-from cables.checks import declared_checks, failed_checks
+from cables.checks import declared_checks, failed_checks, issue_rows
 from flows.landing import RAW_PAGE_SCHEMA, fetch_failures
 from flows.layout import (
     LANDING_TABLE,
@@ -29,7 +29,7 @@ from flows.serve import create_views, sql_views
 from transforms.cable import cable, current_version, distinct_versions, reference_year
 from transforms.cable_change import cable_change
 from transforms.parse import CHILD_TABLES, parsed_tables
-from transforms.reject import fetch_reject, reject
+from transforms.reject import fetch_reject, newest_rejects, reject, replaced_rejects
 
 TRANSFORMS_DIR = Path(__file__).resolve().parent.parent / "transforms"
 
@@ -247,8 +247,9 @@ def publish_tables(
     ``landing`` and ``failures`` are the live files of ``raw_page`` and ``fetch_failure`` (default:
     the warehouse's, see :meth:`Warehouse.landed_files`; a full rebuild passes its run's).
 
-    Checks that each landed page is a current cable, another version of one, or a reject, and
-    raises :class:`BuildError` (nothing published) when the counts do not reconcile.
+    Checks that each landed page is a current cable, another version of one, a reject, or an
+    earlier landing of a rejected file (replaced by its newest), and raises :class:`BuildError`
+    (nothing published) when the counts do not reconcile.
     """
     landing = warehouse.landed_files() if landing is None else landing
     written: dict[str, int] = dict.fromkeys(PARTITIONED, 0)
@@ -296,7 +297,9 @@ def finish_tables(
     failures: list[Path] | None,
 ) -> dict[str, int]:
     """After the passes (``written``: rows per partitioned table): an empty file for each empty
-    table, ``reject``, and the reconciliation of the counts; returns the rows per table."""
+    table, ``reject``, and the reconciliation of the counts; returns the rows per table, the
+    landed pages (``raw_page``), the pages never fetched (``never_fetched``) and the earlier
+    landings of rejected files (``replaced_rejects``)."""
     incremental = cables is not None
     landed = _landed(landing)
     empty = [] if incremental else [name for name, rows in written.items() if not rows]
@@ -308,25 +311,29 @@ def finish_tables(
 
     pages = _scan(parsed_dir, "page").unique("sha256", keep="first")
     failed = fetch_reject(fetch_failures(warehouse, failures), landed.lazy()).collect()
-    _write_reject(reject(landed.lazy(), pages).collect(), failed, out_dir, warehouse, incremental=incremental)
+    _write_reject(reject(landed.lazy(), pages).collect(), failed, out_dir, warehouse, landed, incremental=incremental)
 
     counts = {name: _rows(_final_files(warehouse, out_dir, name, incremental)) for name in TABLES}
     landed_pages = landed.height
-    current_pages = (
-        pl.scan_parquet(_final_files(warehouse, out_dir, "page_version", incremental), hive_partitioning=False)
-        .filter(pl.col("status") == "current")
-        .select(pl.len())
-        .collect()
-        .item()
+    page_versions = pl.scan_parquet(
+        _final_files(warehouse, out_dir, "page_version", incremental), hive_partitioning=False
     )
-    # Every landed page is a version of a cable or a reject; so is every page never fetched.
-    if counts["page_version"] + counts["reject"] != landed_pages + failed.height or current_pages != counts["cable"]:
+    current_pages = page_versions.filter(pl.col("status") == "current").select(pl.len()).collect().item()
+    replaced = replaced_rejects(landed.lazy(), page_versions).select(pl.len()).collect().item()
+    # Every landed page is a version of a cable, a reject, or an earlier landing of a rejected
+    # file; every page never fetched is a reject.
+    if (
+        counts["page_version"] + counts["reject"] + replaced != landed_pages + failed.height
+        or current_pages != counts["cable"]
+    ):
         raise BuildError(
             f"pages do not reconcile: {landed_pages} landed + {failed.height} never fetched, {counts['cable']} "
-            f"cables + {counts['page_version'] - current_pages} other versions + {counts['reject']} rejects"
+            f"cables + {counts['page_version'] - current_pages} other versions + {counts['reject']} rejects "
+            f"+ {replaced} replaced rejects"
         )
     counts["raw_page"] = landed_pages
     counts["never_fetched"] = failed.height
+    counts["replaced_rejects"] = replaced
     return counts
 
 
@@ -405,16 +412,27 @@ def _write_files(
 
 
 def _write_reject(
-    found: pl.DataFrame, failed: pl.DataFrame, out_dir: Path, warehouse: Warehouse, *, incremental: bool
+    found: pl.DataFrame,
+    failed: pl.DataFrame,
+    out_dir: Path,
+    warehouse: Warehouse,
+    landed: pl.DataFrame,
+    *,
+    incremental: bool,
 ) -> None:
     """Write ``reject``: the parsed pages' rejects (with those published before, when incremental)
     and the pages never fetched (always recomputed: a later fetch may land them); an unchanged
-    table is not written again."""
+    table is not written again.
+
+    A file keeps one row, its newest landing (``landed``: the live landing): a published reject
+    whose file landed again since gives way to the new landing's row, or to none when that
+    landing is a cable page."""
     files = warehouse.table_files("reject")
     published = pl.read_parquet(files) if incremental and files else None
     key = SORT_KEYS["reject"]
     if published is not None:
         found = pl.concat([published.filter(pl.col("sha256").is_not_null()), found]).unique(key, keep="first")
+        found = newest_rejects(found.lazy(), landed.lazy()).collect()
     frame = pl.concat([found, failed]).sort(key, nulls_last=True)
     if published is not None and frame.equals(published):
         return
@@ -445,8 +463,9 @@ def check_staged_tables(
     are published (staged files, and when ``incremental`` the current ones they leave in place),
     over the live landing (``landing``, default the warehouse's).
 
-    Raises :class:`BuildError` naming every failed check (nothing is published then); returns
-    the number of checks that passed.
+    Raises :class:`BuildError` naming every failed error-level check (nothing is published then).
+    Warnings (plausibility rules on what pages say) do not stop the build: returns the number of
+    checks that passed and the warnings, each with its count and first offending rows.
     """
     checks = declared_checks(sql_dir / "schema.yml")
     landing = warehouse.landed_files() if landing is None else landing
@@ -461,7 +480,19 @@ def check_staged_tables(
             con.execute(f"create table checked.{name} as select * from main.{name}")
         con.execute("set search_path = 'checked,main'")
         failures = failed_checks(con, checks)
-    if failures:
-        listed = "; ".join(f"{check.name} ({count:,} rows)" for check, count in failures)
+        warned = [(check, count) for check, count in failures if check.severity == "warn"]
+        rows = issue_rows(con, warned)
+    errors = [(check, count) for check, count in failures if check.severity == "error"]
+    if errors:
+        listed = "; ".join(f"{check.name} ({count:,} rows)" for check, count in errors)
         raise BuildError(f"data checks failed, previous warehouse kept: {listed}")
-    return len(checks)
+    warnings = [
+        {
+            "check": check.name,
+            "rows": count,
+            "why": check.why,
+            "examples": [{"key": r["key"], "value": r["value"]} for r in rows if r["check"] == check.name][:20],
+        }
+        for check, count in warned
+    ]
+    return len(checks) - len(failures), warnings

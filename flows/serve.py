@@ -143,6 +143,34 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
         con.execute(f"create or replace view main.{name} as select * from {MART_SCHEMA}.{name}")
 
 
+DATA_ISSUE_COLUMNS = {
+    "check_name": "VARCHAR",
+    "severity": "VARCHAR",
+    "model": "VARCHAR",
+    "key": "VARCHAR",
+    "value": "VARCHAR",
+    "why": "VARCHAR",
+}
+
+
+def store_data_issues(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> int:
+    """The table ``data_issue``: the rows that break a warning of ``sql/schema.yml`` (plausibility
+    rules on what pages say), so they can be seen and queried; returns how many there are."""
+    from cables.checks import declared_checks, failed_checks, issue_rows
+
+    warnings = [c for c in declared_checks(sql_dir / "schema.yml") if c.severity == "warn"]
+    rows = issue_rows(con, failed_checks(con, warnings))
+    columns = ", ".join(f"{name} {kind}" for name, kind in DATA_ISSUE_COLUMNS.items())
+    con.execute(f"create table {MART_SCHEMA}.data_issue ({columns})")
+    if rows:
+        con.executemany(
+            f"insert into {MART_SCHEMA}.data_issue values (?, ?, ?, ?, ?, ?)",
+            [[r["check"], r["severity"], r["table"], r["key"], r["value"], r["why"]] for r in rows],
+        )
+    con.execute(f"create view data_issue as select * from {MART_SCHEMA}.data_issue")
+    return len(rows)
+
+
 def published_sources(warehouse: Warehouse) -> dict[str, str | list[str]]:
     """The files of every table as the manifest publishes them: the landing files it lists and the
     current snapshot's folders (whose files never change). Views over these see one build whole."""
@@ -186,6 +214,7 @@ def build_database(
         create_views(con, published_sources(warehouse), sql_dir)
         marts = [name for name, _, _ in sql_views(sql_dir)]
         materialise_views(con, marts)
+        store_data_issues(con, sql_dir)
         docs = view_docs(sql_dir)
         for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall():
             _document(con, name, docs)

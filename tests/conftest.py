@@ -25,6 +25,7 @@ hypothesis_settings.load_profile("cables")
 
 SHARED_DIR = Path(os.environ.get("CABLES_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 CORPUS_ARCHIVE = SHARED_DIR / "corpus" / "cablegate-pages.tar.xz"
+CORPUS_2011_ARCHIVE = SHARED_DIR / "corpus" / "cablegate-pages-2011.tar.xz"
 
 
 @pytest.fixture(scope="session")
@@ -68,4 +69,20 @@ def corpus_dir(tmp_path_factory) -> Path:
 
         with tarfile.open(CORPUS_ARCHIVE) as archive:
             archive.extractall(target, filter="data")
+    return target
+
+
+@pytest.fixture(scope="session")
+def corpus_2011_archive() -> Path:
+    """The later viewer build's 2,259 real pages, as the shared archive; skips when ../shared is absent."""
+    if not CORPUS_2011_ARCHIVE.exists():
+        pytest.skip(f"shared corpus not found ({CORPUS_2011_ARCHIVE.name} beside the project); skipping its tests")
+    return CORPUS_2011_ARCHIVE
+
+
+@pytest.fixture(scope="session")
+def corpus_2011_dir(corpus_2011_archive, tmp_path_factory) -> Path:
+    """The later viewer build's pages, unpacked."""
+    target = tmp_path_factory.mktemp("corpus-2011")
+    subprocess.run(["tar", "xJf", str(corpus_2011_archive), "-C", str(target)], check=True)
     return target

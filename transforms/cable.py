@@ -53,18 +53,6 @@ TAGS_TAIL = (
     r"|(?-u:\b)SUBJ(?:ECT)?(?-u:\b)|(?-u:\b)E\.[ \t]?O\.|(?-u:\b)REFS?[ \t]*:|(?-u:\b)PAGE[ \t]+\d).*$"
 )
 TAG_TOKEN = r"[A-Z0-9][A-Z0-9_\-\./]*(?:[ \t]*\([^)\n]*\))?"
-# The last line of a cable is usually the signer's surname, maybe after ``NNNN``-style trailers.
-SIGNER = (
-    r"(?:\n|[.][ \t]+)[ \t]*(?P<signer>[A-Z][A-Za-z'\-]+(?:[ \t]+[A-Z][A-Za-z'\-]+)?)[ \t]*(?:##|\.)?[ \t]*"
-    r"(?:\n[ \t]*(?:NNNN|BT|END CABLE|[ \t])*)*\z"
-)
-_NOT_SIGNERS = ["NNNN", "BT", "SIPDIS", "UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "NOFORN", "END", "TEXT"]
-# Trailers after the signature: classification lines, release stamps, end-of-message marks.
-TRAILER = (
-    r"(?i)(?:\n[ \t]*(?:NNNN|BT|END CABLE|UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS"
-    r"|Declassified/Released[^\n]*|Review[ \t]+\d{1,2}[ \t]+[A-Z]{3}[ \t]+\d{4}|NOTE(?-u:\b)[^\n]*|PAGE[ \t]+\d+[^\n]*"
-    r"|\d{4}[A-Z]{5,}\d+[^\n]*|[A-Z][A-Z ]*[ \t]0{3,}\d+[ \t]+\d{3}[^\n]*|[.\->]+|[ \t]*)[ \t]*)+\z"
-)
 PARTIAL = r"(?i)partial extract of the original cable"
 
 
@@ -109,7 +97,7 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
     ``parsed`` is ``parsed_page`` output; the parse gives one page per distinct cable content.
     """
     dtg = pl.col("header").str.extract_groups(DTG)
-    signer = pl.col("body").str.replace(TRAILER, "").str.extract_groups(SIGNER).struct.field("signer")
+    signer = fields.signer(pl.col("body"))
     subject = (
         pl.coalesce(
             between(pl.col("body"), SUBJECT_LABEL, SUBJECT_END),
@@ -137,8 +125,11 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("_dtg").struct.field("precedence").alias("precedence"),
             dtg_timestamp(pl.col("_dtg")).alias("dtg"),
             pl.col("header").str.extract(SENDER, 1).alias("sender"),
-            pl.when(signer.str.to_uppercase().is_in(_NOT_SIGNERS)).then(None).otherwise(signer).alias("signer"),
-            pl.col("body").str.contains(PARTIAL).alias("is_partial"),
+            signer.alias("signer"),
+            # The viewer prints the notice in the header block or at the top of the body.
+            (pl.col("body").str.contains(PARTIAL) | pl.col("header").str.contains(PARTIAL).fill_null(False)).alias(
+                "is_partial"
+            ),
             fields.canonical_id(pl.col("reference_id")).alias("canonical_id"),
             fields.classifier_name(pl.col("_who")).alias("classified_by"),
             pl.col("_who").str.replace_all(r"\s+", " ").str.strip_chars(" .,").alias("classified_by_text"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import polars as pl
 
@@ -87,6 +88,72 @@ TEXT_TITLE = r"(?m)^Viewing cable[ \t]+([^\n]*?)[ \t]*$"
 TEXT_LINKS = r"^Appears in these articles:[ \t]*\n((?:https?://[^\n]*\n)*)"
 # The body starts at its classification banner; what is above it is the header.
 TEXT_BODY_START = r"(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL|This record)"
+
+
+# ---- a preview followed by the full record (a later viewer build) ---------------------------------
+# Some pages print a cut-off preview of the cable ("This record is a partial extract ...", a
+# SUBJECT ending in "...") and then the full record of a cables database, either as fields
+# (``id:``, ``date:``, ``refid:``, ``origin:``, ``classification:``, ``destination:``, ``header:``
+# ... ``----- header ends -----``) or as bare lines (id, date, reference id, origin,
+# classification, maybe the header again and the TAGS field). The full record is the cable: the
+# preview and the record's own fields are dropped, its header is the header when the page's
+# header block holds none. Matched on the blocks' HTML, where a newline is ``&#x000A;``.
+_NL = r"(?:&#x000A;|&#x000a;|&#10;|\r?\n)"
+_RECORD_HINT = r"header ends|(?:^|&#x000A;|\n)[ \t]*\d{1,7}[ \t]*(?:&#x000A;|\n)[ \t]*\d{4}-\d\d-\d\d"
+_FIELDS_RECORD = re.compile(
+    rf"(?s)(?:^|{_NL})[ \t]*id:[ \t]*\d+[ \t]*{_NL}[ \t]*date:[^\n]*?{_NL}[ \t]*refid:[ \t]*(?P<refid>[0-9A-Z]+)"
+    rf"[ \t]*{_NL}.*?{_NL}[ \t]*header:[ \t]*{_NL}(?P<header>.*?){_NL}?[ \t]*-{{5,}}[ \t]*header ends[ \t]*-{{5,}}"
+    rf"[ \t]*(?:{_NL}|$)"
+)
+_BARE_RECORD = re.compile(
+    rf"(?:^|{_NL})[ \t]*\d{{1,7}}[ \t]*{_NL}[ \t]*\d{{4}}-\d\d-\d\d(?:[ \t]+[\d:]+)?[ \t]*{_NL}(?:[ \t]*{_NL})*"
+    rf"[ \t]*(?P<refid>\d\d[A-Z0-9]{{3,}})[ \t]*{_NL}(?:[ \t]*{_NL})*[^&<\n]{{2,80}}?[ \t]*{_NL}(?:[ \t]*{_NL})*"
+    rf"[ \t]*(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)[^&<\n]*?[ \t]*(?:{_NL}|$)"
+)
+# Where the cable's text starts after a record's fields: its classification banner.
+_TEXT_START = re.compile(
+    rf"(?:^|{_NL})(?=[ \t]*(?:UNCLAS|C O N F|S E C R E T|CONFIDENTIAL|SECRET|LIMITED OFFICIAL|E\.[ \t]?O\.)"
+    r"(?:[\s/]|&#|$))"
+)
+_LEADING_BLANKS = re.compile(rf"^(?:[ \t]*{_NL})+")
+_RECORD_TAGS = re.compile(rf"(?:^|{_NL})[ \t]*TAGS?:[^\n]*?$")
+_PARTIAL_NOTICE = re.compile(r"(?i)partial extract of the original cable")
+
+
+def _full_record(reference_id: str | None, header: str | None, body: str | None) -> tuple[str | None, str | None]:
+    """The header and body blocks of the full record a page holds after a preview; else as given."""
+    if not body or not reference_id:
+        return header, body
+    header_copy = None
+    fields = _FIELDS_RECORD.search(body)
+    if fields and fields.group("refid") == reference_id:
+        header_copy, rest = fields.group("header"), body[fields.end() :]
+    else:
+        bare = _BARE_RECORD.search(body)
+        if not bare or bare.group("refid") != reference_id:
+            return header, body
+        rest = _LEADING_BLANKS.sub("", body[bare.end() :])
+        start = _TEXT_START.search(rest)
+        if start and start.start() > 0:  # the record's header (and TAGS field) before the text
+            header_copy = _RECORD_TAGS.sub("", rest[: start.start()])
+            header_copy = re.sub(rf"^[ \t]*{re.escape(reference_id)}[ \t]*(?:{_NL}|$)", "", header_copy)
+            rest = rest[start.start() :]
+    if not header or not header.strip() or _PARTIAL_NOTICE.search(header):
+        header = header_copy or ""
+    return header, rest
+
+
+def full_records(blocks: pl.Series) -> pl.Series:
+    """``_full_record`` of each (reference_id, header_html, body_html, hint) struct; a row without
+    the hint (a cheap test in Polars) is passed through untouched."""
+    out = []
+    for row in blocks.to_list():
+        if row["hint"]:
+            header, body = _full_record(row["reference_id"], row["header_html"], row["body_html"])
+        else:
+            header, body = row["header_html"], row["body_html"]
+        out.append({"header_html": header, "body_html": body})
+    return pl.Series(out, dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String}))
 
 
 def text_rendering(pages: pl.LazyFrame) -> pl.LazyFrame:
@@ -230,18 +297,30 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     # Copies of a cable in several mirrors differ only around the two blocks: their text, tag
     # links and content hash are computed once per distinct (meta cells, blocks) of the batch.
     key = ["reference_id", "created_at", "released_at", "classification", "origin", "header_html", "body_html"]
+    record = pl.struct(
+        pl.col("reference_id").str.strip_chars(),
+        "header_html",
+        "body_html",
+        pl.col("body_html").str.contains(_RECORD_HINT).fill_null(False).alias("hint"),
+    ).map_batches(full_records, return_dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String}))
     texts = (
         out.filter(pl.col("reject_reason").is_null())
         .select(key)
         .unique(maintain_order=True)
+        .with_columns(record.alias("_record"))
         .with_columns(
-            pl.col("body_html")
+            pl.col("_record").struct.field("header_html").alias("_header_html"),
+            pl.col("_record").struct.field("body_html").alias("_body_html"),
+        )
+        .with_columns(
+            pl.col("_body_html")
             .str.extract_all(r"<a href=[^>]*/?tag/[^>]*>[^<]*</a>")
             .list.eval(html_to_text(pl.element()).str.strip_chars())
             .alias("tag_links"),
-            html_to_text(pl.col("header_html")).str.strip_chars().alias("header"),
-            html_to_text(pl.col("body_html")).alias("body"),
+            html_to_text(pl.col("_header_html")).str.strip_chars().alias("header"),
+            html_to_text(pl.col("_body_html")).alias("body"),
         )
+        .drop("_record", "_header_html", "_body_html")
         .with_columns(cable_content().map_batches(content_sha256, return_dtype=pl.String).alias("content_sha256"))
     )
     return out.join(texts, on=key, how="left", nulls_equal=True, maintain_order="left").select(

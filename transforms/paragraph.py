@@ -67,6 +67,17 @@ HEADING_START = r"(\n[ \t]*-[- \t]*\n[ \t]*)(" + _NUMBER + r"[ \t]*[^\d\s.])"
 # Any other line starting with a number, a space and a capital, a bracket, a quote or a redaction:
 # a paragraph only when it continues the numbering (see ``paragraph``).
 WEAK_START = r"(\n[ \t]*)(" + _NUMBER + r"[ \t]+(?:[A-Z(\[\"“‘']|[xX]{4}))"
+# A paragraph printed inline, after the end of a sentence (or a heading and two blanks) on the same
+# line (bodies printed as one long line): ``... End Summary.  2. (C) The ...`` is a sure start;
+# ``... nationwide. 10. In addition`` a weak one (a paragraph only when it continues the numbering).
+_SENTENCE_END = r"([.!?:;\"”’')\]][ \t]+)"
+INLINE_MARKED_START = (
+    r"([.!?:;\"”’')\]\-][ \t]+|[.!?][\"”’')]?|[^\s][ \t]{2,})"
+    + r"(\d{1,2}[ \t]*\.[ \t]*\((?:[A-Z]{1,3}(?:[ \t]*/{1,2}[ \t]*[A-Za-z]{1,6})*[ \t]*\)|"
+    + _LOWER_LEVEL
+    + "))"
+)
+INLINE_WEAK_START = _SENTENCE_END + r"(\d{1,2}\.[ \t]+(?:[A-Z][a-z]|[A-Z]{2,}[ \t]|[xX]{4}))"
 # The first ``1.`` line of the body (paragraph 1 right under the SUBJECT line).
 FIRST_START = r"(\n[ \t]*)(¶?[ \t]*1[ \t]*\.[ \t]+[A-Z(\[])"
 # Paragraph 1 glued to the end of the classification reasons: ``REASON: 1.4 (b), (d) 1. (C/NF)``.
@@ -88,7 +99,7 @@ _MARKING = (
 PREFIX = (
     r"^[ \t]*(?:¶?[ \t]*(?P<number>\d{1,3})[ \t]*\."
     r"(?:[ \t]*(?P<bare>(?:SBU|LOU|TS|C|S|U)(?:/{1,2}[A-Z]{1,6})*)\))?)?[ \t]*"
-    r"(?:\((?P<marking>" + _MARKING + r")(?:[ \t]*-[^)\n]{0,30})?\)[ \t]*[\.:]?)?"
+    r"(?:\([ \t]*(?P<marking>" + _MARKING + r")(?:[ \t]*-[^)\n]{0,30})?[ \t]*\)[ \t]*[\.:]?)?"
 )
 # Blocks of the opening lines that are header matter, not prose.
 PREAMBLE = (
@@ -159,6 +170,8 @@ def paragraph(versions: pl.LazyFrame) -> pl.LazyFrame:
         .str.replace_all(MARKED_START, "${1}" + _SPLIT + "${2}")
         .str.replace_all(HEADING_START, "${1}" + _SPLIT + "${2}")
         .str.replace_all(WEAK_START, "${1}" + _SPLIT + _WEAK + "${2}")
+        .str.replace_all(INLINE_MARKED_START, "${1}" + _SPLIT + "${2}")
+        .str.replace_all(INLINE_WEAK_START, "${1}" + _SPLIT + _WEAK + "${2}")
     )
     chunk = pl.col("chunk")
     number = chunk.str.extract(r"^" + _WEAK + r"?[ \t]*¶?[ \t]*(\d{1,3})[ \t]*\.", 1).cast(pl.Int32)

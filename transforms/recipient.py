@@ -21,6 +21,10 @@ Rules, in header order (one row per addressee line):
   before the first ``/`` (``RUEHC/``, also ``ZEN/`` = delivered by other means, and the few
   misprinted ones such as ``UEHSM/``), kept as printed. A serial may be a range
   (``7881-7884``: one serial per section of a multi-section cable).
+* Two addressees glued on one line by a garbled date (``AMEMBASSY LA PAZ NOV LIMA 9042``: a
+  month name standing alone after the name): the name before the month is one addressee, the
+  words after it another of the same kind of post (``AMEMBASSY LIMA``), which takes the serial; a
+  month with nothing after it (``AMEMBASSY LA PAZ SEP 9670``) is dropped. Both rows keep ``raw``.
 * A line with a routing indicator but no name (``RUEHC/``, or a bare ``RUEHC`` that ``routes``
   knows) takes ``name`` from ``routing_name``, or the routing indicator itself when the lookup
   does not know it (``name`` is never null).
@@ -51,6 +55,13 @@ _SECTION_END = (
 # Entries that are not addressees: page continuation, office codes, fragments of a garbled line.
 _NOT_ADDRESSEE = r"^(?:PAGE[ \t]+\d{2}[ \t]|[A-Z0-9]+-\d{2}(?:[ \t]|$)|[A-Z]{1,2}$|.*/\d{3}[ \t]?[A-Z]$)"
 _BARE_ROUTING_INDICATOR = r"^R[A-Z]{3,6}$"
+_MONTH = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)"
+# ``AMEMBASSY LA PAZ NOV LIMA``: a name, a month standing alone, maybe a second name.
+_GLUED_BY_MONTH = (
+    r"^(?P<first>(?P<post>AMEMBASSY|AMCONSUL|USMISSION|AMEMBASSY[A-Z]*)[ \t]+\S.*?)[ \t]+"
+    + _MONTH
+    + r"(?:[ \t]+(?P<second>[A-Z][A-Z .\-]*?))?$"
+)
 
 
 def header_lines(versions: pl.LazyFrame) -> pl.LazyFrame:
@@ -94,7 +105,27 @@ def recipient(versions: pl.LazyFrame, routes: pl.LazyFrame | None = None) -> pl.
         .filter(pl.col("kind").is_in(KINDS) & in_block & (entry != "") & ~entry.str.contains(_NOT_ADDRESSEE))
         .with_columns(entry.alias("_entry"), entry.str.extract_groups(ADDRESSEE).alias("a"))
         .unnest("a")
+        .with_columns(pl.col("name").str.extract_groups(_GLUED_BY_MONTH).alias("_glued"))
         .with_columns(
+            pl.when(pl.col("_glued").struct.field("first").is_not_null())
+            .then(
+                pl.concat_list(
+                    pl.col("_glued").struct.field("first"),
+                    pl.concat_str(
+                        pl.col("_glued").struct.field("post"), pl.lit(" "), pl.col("_glued").struct.field("second")
+                    ),
+                ).list.drop_nulls()
+            )
+            .otherwise(pl.concat_list(pl.col("name")))
+            .alias("name"),
+        )
+        .explode("name")
+        .with_columns(
+            # The serial belongs to the last addressee of a glued line.
+            pl.when(pl.int_range(pl.len()).over("sha256", "line_no") + 1 < pl.len().over("sha256", "line_no"))
+            .then(None)
+            .otherwise(pl.col("serial"))
+            .alias("serial"),
             pl.col("name").str.strip_chars().replace("", None),
             # A bare ``RUEHC`` may be a routing indicator standing alone: looked up below.
             pl.coalesce(

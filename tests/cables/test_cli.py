@@ -240,7 +240,7 @@ def test_info_and_check(sample_warehouse):
     assert info.exit_code == 0 and "tag_cooccurrence" in info.stdout and "one row per cable" in info.stdout
     check = runner.invoke(main, ["check", "-w", str(sample_warehouse)])
     assert check.exit_code == 0, check.output
-    assert check.stdout.strip().endswith("0 failed")
+    assert check.stdout.strip().endswith("0 failed, 0 warned")
 
 
 def test_build_prints_the_summary_and_exits_zero(prefect_harness, sample_dir, tmp_path):

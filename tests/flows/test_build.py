@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -247,7 +250,14 @@ def test_each_run_leaves_a_manifest_and_a_prefect_artifact(prefect_harness, samp
 
     run = json.loads((sample_warehouse / "runs" / f"{sample_build['run_id']}.json").read_text())
     assert run["rows"] == sample_build["rows"] and run["landing"]["files_seen"] == 57
-    assert run["reconciliation"] == {"pages": 57, "never_fetched": 0, "cables": 32, "other_versions": 23, "rejects": 2}
+    assert run["reconciliation"] == {
+        "pages": 57,
+        "never_fetched": 0,
+        "cables": 32,
+        "other_versions": 23,
+        "rejects": 2,
+        "replaced_rejects": 0,
+    }
     assert run["parse"] == {"mode": "full", "pages": 57, "write_tasks": 1, "cables_touched": None}
     assert (
         set(run["seconds"]) == {"runner", "land", "parse", "publish", "commit", "views"}
@@ -288,3 +298,143 @@ def test_a_build_exports_the_views_it_is_asked_for(prefect_harness, sample_dir, 
     assert result["exports"]["cable"]["rows"] == 32 == pl.read_csv(out / "cable.csv").height
     with pytest.raises(BuildError, match="cannot export no_such_view"):
         build(sample_dir, wh, exports=["no_such_view"])
+
+
+def cli_build(source: Path, warehouse: Path) -> subprocess.CompletedProcess:
+    """``cables build`` in a child process, as a user runs it (on the session's Prefect server)."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "CABLES_SEARCH_INDEX": "false"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    command = [sys.executable, "-m", "cables.cli", "build", "--source", str(source), "--warehouse", str(warehouse)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+
+def last_run(warehouse: Path) -> dict:
+    manifest = json.loads((warehouse / "warehouse.json").read_text())
+    return json.loads((warehouse / "runs" / f"{manifest['run_id']}.json").read_text())
+
+
+def entries_under(root: Path, skip: Path) -> dict[str, str]:
+    """Every entry of a folder but its folders (and ``skip``), any depth, links not followed: URI -> kind."""
+    import stat
+
+    found, stack = {}, [root]
+    while stack:
+        with os.scandir(stack.pop()) as listing:
+            for child in listing:
+                mode = child.stat(follow_symlinks=False).st_mode
+                if stat.S_ISDIR(mode):
+                    if Path(child.path) != skip:
+                        stack.append(Path(child.path))
+                    continue
+                kind = "file" if stat.S_ISREG(mode) else "symlink" if stat.S_ISLNK(mode) else "fifo"
+                found[Path(child.path).as_uri()] = "device" if stat.S_ISCHR(mode) else kind
+    return found
+
+
+def assert_every_file_accounted_for(warehouse: Path, source: Path) -> None:
+    """Each regular file of ``source`` is landed; each other entry is a reject naming its kind; the
+    counts of the last run reconcile, and the reject table holds one row per file."""
+    run, rec = last_run(warehouse), last_run(warehouse)["reconciliation"]
+    assert rec["pages"] + rec["never_fetched"] == (
+        rec["cables"] + rec["other_versions"] + rec["rejects"] + rec["replaced_rejects"]
+    ), rec
+    landed_uris = set(pl.read_parquet(warehouse / "raw_page" / "*.parquet")["source_uri"])
+    rejects = table(warehouse, "reject")
+    assert rejects["source_uri"].is_duplicated().sum() == 0
+    reasons = dict(rejects.select("source_uri", "reason").iter_rows())
+    for uri, kind in entries_under(source, warehouse).items():
+        if kind == "file":
+            assert uri in landed_uris, uri
+        else:
+            assert reasons.get(uri) == f"fetch failed: not a regular file: {kind}", uri
+    assert not any(uri.startswith(warehouse.as_uri() + "/") for uri in landed_uris | set(reasons))
+    assert run["rows"]["reject"] == rejects.height
+
+
+def test_a_collection_with_hostile_files_publishes_and_accounts_for_every_file(prefect_harness, sample_dir, tmp_path):
+    import stat
+    import tarfile
+
+    from tests.flows.test_landing import deep_folder, real_pages, remove_deep
+
+    src = tmp_path / "collection"
+    shutil.copytree(sample_dir / "chillicoder__cablegate", src / "chillicoder")
+    notes, index = src / "notes.txt", src / "index.html"
+    notes.write_text("Saved from the mirror on 2010-12-05.\n")
+    index.write_text("<html><body><a href='cable/'>cables</a></body></html>\n")
+    page = next(src.rglob("09TRIPOLI65.html"))
+    (src / "inside.html").symlink_to(page)
+    (src / "passwd.html").symlink_to("/etc/passwd")
+    (src / "elsewhere").symlink_to(sample_dir)
+    os.mkfifo(src / "pipe.html")
+    with contextlib.suppress(PermissionError):  # not root: no device node, the other cases still run
+        os.mknod(src / "null.html", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    deep = deep_folder(src / "deep", 1000)
+    (deep[-1] / "10TRIPOLI95.html").write_bytes(next(sample_dir.rglob("10TRIPOLI95.html")).read_bytes())
+    warehouse = src / "warehouse"  # built inside its own source
+    try:
+        first = cli_build(src, warehouse)
+        assert first.returncode == 0, first.stderr[-3000:]
+        assert_every_file_accounted_for(warehouse, src)
+        rows = last_run(warehouse)["rows"]
+
+        # The rejected files change: landed again, one reject row each still.
+        notes.write_text("Saved from the mirror on 2010-12-06.\n")
+        index.write_text("<html><body><a href='cable/'>all cables</a></body></html>\n")
+        second = cli_build(src, warehouse)
+        assert second.returncode == 0, second.stderr[-3000:]
+        assert_every_file_accounted_for(warehouse, src)
+        again = last_run(warehouse)
+        assert again["landing"]["landed_changed"] == 2 and again["rows"]["reject"] == rows["reject"]
+
+        # Nothing changed: nothing landed (the warehouse's own files are not in the source).
+        landing_files = sorted((warehouse / "raw_page").iterdir())
+        third = cli_build(src, warehouse)
+        assert third.returncode == 0, third.stderr[-3000:]
+        assert last_run(warehouse)["parse"]["mode"] == "none"
+        assert sorted((warehouse / "raw_page").iterdir()) == landing_files
+
+        # A truncated archive: its whole members land, the rest is a reject, the build publishes.
+        archive = tmp_path / "pages.tar.xz"
+        with tarfile.open(archive, "w:xz") as t:
+            for member in real_pages(sample_dir, 8):
+                t.add(member, member.name)
+        archive.write_bytes(archive.read_bytes()[: archive.stat().st_size * 7 // 10])
+        fourth = cli_build(archive, warehouse)
+        assert fourth.returncode == 0, fourth.stderr[-3000:]
+        assert_every_file_accounted_for(warehouse, src)
+        reasons = dict(table(warehouse, "reject").select("source_uri", "reason").iter_rows())
+        assert reasons[archive.as_uri()].startswith("fetch failed: archive truncated or damaged after member ")
+        assert last_run(warehouse)["landing"]["landed_new"] >= 1
+    finally:
+        remove_deep(src / "deep")
+
+
+def test_a_file_deleted_during_a_build_is_a_reject_and_the_build_publishes(
+    prefect_harness, sample_dir, tmp_path, monkeypatch
+):
+    from flows import landing
+
+    src = tmp_path / "src"
+    shutil.copytree(sample_dir / "chillicoder__cablegate", src)
+    doomed = next(src.rglob("09TRIPOLI65.html"))
+    listed = landing.folder_entries
+
+    def deleting(root, *args, **kw):
+        """The folder's entries, one file deleted after the listing saw it (as a sync job would)."""
+        for entry in listed(root, *args, **kw):
+            if entry.uri == doomed.as_uri():
+                doomed.unlink()
+            yield entry
+
+    monkeypatch.setattr(landing, "folder_entries", deleting)
+    wh = tmp_path / "wh"
+    result = build(src, wh)  # FileNotFoundError, nothing published, before
+    assert result["landing"]["unreadable"] == 1
+    reject = table(wh, "reject").filter(pl.col("source_uri") == doomed.as_uri())
+    assert reject["reason"].to_list() == ["fetch failed: could not read: No such file or directory"]
+    rows = result["rows"]
+    assert rows["raw_page"] + rows["never_fetched"] == rows["page_version"] + rows["reject"] + rows["replaced_rejects"]
+    assert rows["raw_page"] == len(files_under(src))

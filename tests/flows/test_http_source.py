@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
+import zlib
 from collections import Counter, defaultdict
 from contextlib import closing
 from datetime import datetime
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,7 +23,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from cables.settings import SAMPLE_DIR
+from cables.settings import PROJECT_ROOT, SAMPLE_DIR
 from flows import http_source, landing
 from flows.http_source import cable_urls, index_scope, links, same_host
 from flows.landing import fetch_failures, land_source
@@ -27,6 +34,9 @@ LAST_MODIFIED = "Wed, 01 Dec 2010 12:00:00 GMT"
 PAGE_SIZE = 5  # cables per index page
 SLOW_SECONDS = 2.0
 HUGE_BYTES = 50 * 1024 * 1024
+DRIP_SECONDS = 0.2  # between two bytes of a dripping body (well inside the read timeout)
+DRIP_BYTES = 40
+ENDLESS_PAGES = 500  # the "endless" pagination ends here, so the code before the caps fails, not hangs
 
 
 def mirror_pages(sample_dir: Path) -> dict[str, Path]:
@@ -54,7 +64,10 @@ class Mirror:
         self.delay = 0.0
         self.broken = True
         self.huge_sent = 0
+        self.drip_sent = 0
         self.listing = b""
+        # /fault/<name>.html -> (Content-Encoding, body as sent)
+        self.encoded: dict[str, tuple[str, bytes]] = {}
         self.saved = (SAMPLE_DIR / "heuer__cablemap/cablemap.core/tests/data-clean/in/section.txt").read_bytes()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
@@ -192,8 +205,35 @@ class Mirror:
                     self.send(301, Location=first_cable)
                 elif path in ("/fault/huge.html", "/fault/huge-declared.html"):
                     self.huge(declared=path.endswith("declared.html"))
+                elif (m := re.fullmatch(r"/fault/([\w-]+)\.html", path)) and m[1] in mirror.encoded:
+                    encoding, body = mirror.encoded[m[1]]
+                    self.send(200, body, Content_Encoding=encoding)
+                elif path == "/fault/drip-body.html":
+                    self.drip()
+                elif (m := re.fullmatch(r"/endless/page_(\d+)\.html", path)) and int(m[1]) < ENDLESS_PAGES:
+                    # Every index page links one cable page and the next index page, without end.
+                    n = int(m[1])
+                    cable = mirror.cables()[n % len(mirror.cables())]
+                    self.send(200, mirror.index_html([cable], [f"page_{n + 1}.html"]))
+                elif path == "/secret":
+                    self.send(200, b"an internal service's answer", "text/plain")
                 else:
                     self.send(404, b"not found")
+
+            def drip(self) -> None:
+                """A body of DRIP_BYTES declared, sent a byte every DRIP_SECONDS (each read is quick)."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(DRIP_BYTES))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                for _ in range(DRIP_BYTES):
+                    self.wfile.write(b"z")
+                    self.wfile.flush()
+                    with mirror.lock:
+                        mirror.drip_sent += 1
+                    time.sleep(DRIP_SECONDS)
 
             def huge(self, declared: bool) -> None:
                 """50 MB streamed in 64 KB chunks (with or without a Content-Length), counting what went out."""
@@ -211,6 +251,54 @@ class Mirror:
                         mirror.huge_sent += len(chunk)
 
         return Handler
+
+
+class HeaderDrip:
+    """A raw socket server on a free loopback port answering every request with a header line
+    every ``interval`` seconds (``lines`` of them, then an empty body): each read is quick."""
+
+    def __init__(self, interval: float = 0.25, lines: int = 40) -> None:
+        self.interval, self.lines = interval, lines
+        self.sent = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.closed = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/cable/2009/01/09DRIP1.html"
+
+    def serve(self) -> None:
+        while not self.closed.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+
+    def answer(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += conn.recv(4096) or b"\r\n\r\n"
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+                for n in range(self.lines):
+                    if self.closed.is_set():
+                        return
+                    conn.sendall(f"X-Drip-{n}: {n}\r\n".encode())
+                    self.sent += 1
+                    time.sleep(self.interval)
+                conn.sendall(b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:  # the client gave up: what this server is for
+                pass
+
+    def close(self) -> None:
+        self.closed.set()
+        self.listener.close()
 
 
 @pytest.fixture
@@ -300,20 +388,36 @@ def test_a_folder_index_follows_its_sub_indexes(mirror, tmp_path):
     assert mirror.requests["/date/rest_0.html"] == 1 and not mirror.requests["/reldate/2010-11-28_0.html"]
 
 
-def test_a_url_list_lands_its_pages_on_any_host(mirror, sample_dir, tmp_path):
+def test_a_url_list_lands_its_pages_on_its_own_host_and_the_hosts_allowed(mirror, sample_dir, tmp_path, monkeypatch):
+    # The attack: a list from a mirror names another port of the machine (an internal service).
     other = Mirror(mirror_pages(sample_dir))
     try:
         mine, theirs = mirror.cables()[:3], other.cables()[-2:]
         lines = ["# pages to land", "", *(mirror.url(c) for c in mine), *(other.url(c) for c in theirs)]
-        lines += [mirror.url(mine[0]), "  ", "not a url", f"{mirror.url(mine[1])}#fragment"]
+        lines += [mirror.url(mine[0]), "  ", "not a url", f"{mirror.url(mine[1])}#fragment", other.url("/secret")]
         mirror.listing = "\n".join(lines).encode()
         wh = Warehouse.at(tmp_path / "wh")
         report = land(mirror.url("/list.txt"), wh, "r1")
+        assert sum(other.requests.values()) == 0  # nothing was asked of the other port
+        assert report.landed_new == 3 and report.fetch_failed == 4
+        assert landed_uris(wh) == sorted(mirror.url(c) for c in mine)
+        refused = {uri: reason for uri, reason in failures(wh).items() if uri.startswith(other.base)}
+        assert sorted(refused) == sorted([*(other.url(c) for c in theirs), other.url("/secret")])
+        assert set(refused.values()) == {
+            f"not on the list's host ({mirror.base}): not fetched; CABLES_ALLOWED_HOSTS may allow {other.base}"
+        }
+        assert failures(wh)[mirror.url("/list.txt#line=10")] == "line 10 of the list is not an http(s) URL: not a url"
+
+        # Allowed by the user: the other host's pages land too.
+        monkeypatch.setenv("CABLES_ALLOWED_HOSTS", f"mirror.example, 127.0.0.1:{other.server.server_address[1]}")
+        wh = Warehouse.at(tmp_path / "wh-allowed")
+        report = land(mirror.url("/list.txt"), wh, "r1")
     finally:
         other.close()
-    assert report.landed_new == 5 and report.fetch_failed == 1
-    assert landed_uris(wh) == sorted([*(mirror.url(c) for c in mine), *(other.url(c) for c in theirs)])
-    assert failures(wh) == {mirror.url("/list.txt#line=10"): "line 10 of the list is not an http(s) URL: not a url"}
+    assert report.landed_new == 6 and report.fetch_failed == 1
+    assert landed_uris(wh) == sorted(
+        [*(mirror.url(c) for c in mine), *(other.url(c) for c in theirs), other.url("/secret")]
+    )
 
 
 def test_a_start_page_that_leads_to_no_cable_is_the_page(mirror, tmp_path):
@@ -386,6 +490,147 @@ def test_faults_become_fetch_failures_with_reasons(mirror, tmp_path, monkeypatch
     assert rejected["source_uri"].str.ends_with("slow.html").any()
 
 
+@cache
+def gzip_bomb(layers: int, inflated: int) -> bytes:
+    """``inflated`` zero bytes, gzip-compressed ``layers`` times (a few KB for 512 MB)."""
+    zeros, packer = bytes(2**20), zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    body = b"".join(packer.compress(zeros) for _ in range(inflated // len(zeros))) + packer.flush()
+    for _ in range(layers - 1):
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        body = packer.compress(body) + packer.flush()
+    return body
+
+
+# Fetches each URL in a fresh process, with the real page cap, and says how much its peak memory
+# grew. VmHWM, not ru_maxrss: ru_maxrss keeps the peak of the process before its exec (pytest's).
+FETCH_IN_A_CHILD = """
+import json, resource, sys
+from flows import http_source
+
+def status(field):
+    line = next(line for line in open("/proc/self/status") if line.startswith(field + ":"))
+    return int(line.split()[1]) * 1024
+
+# A guard for the machine, not the measure: the code before the fix went to 6 GB on such a body.
+limit = status("VmSize") + 2**30
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+fetcher = http_source.Fetcher(1000.0, 1)
+before = status("VmRSS")
+with open("/proc/self/clear_refs", "w") as reset:  # the peak so far (the imports) is not the fetch's
+    reset.write("5")
+errors = {url: fetcher.get(url).error for url in sys.argv[1:]}
+print(json.dumps({"errors": errors, "grown": status("VmHWM") - before}))
+"""
+
+
+def test_a_gzip_bomb_is_refused_in_bounded_memory(mirror):
+    inflated = 512 * 2**20  # 8 times the page cap
+    mirror.encoded["bomb-2"] = "gzip, gzip", gzip_bomb(2, inflated)
+    mirror.encoded["bomb-3"] = "gzip, gzip, gzip", gzip_bomb(3, inflated)
+    assert len(mirror.encoded["bomb-3"][1]) < 1024
+    urls = [mirror.url("/fault/bomb-2.html"), mirror.url("/fault/bomb-3.html")]
+    child = subprocess.run(
+        [sys.executable, "-c", FETCH_IN_A_CHILD, *urls],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    got = json.loads(child.stdout)
+    cap = 64 * 2**20
+    assert got["errors"] == {
+        urls[0]: f"too large: more than {cap:,} bytes once decompressed (gzip, gzip; stopped reading)",
+        urls[1]: "3 content codings stacked (gzip, gzip, gzip), at most 2 (not read)",
+    }
+    # What was kept (the cap) and a chunk or so at each layer: never the bomb's 512 MB.
+    assert got["grown"] < cap + 48 * 2**20
+
+
+def test_compressed_pages_are_decoded(mirror, tmp_path):
+    page = mirror.pages[mirror.cables()[0]]
+
+    def packed(wbits: int, data: bytes) -> bytes:
+        packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
+        return packer.compress(data) + packer.flush()
+
+    gz = 16 + zlib.MAX_WBITS
+    mirror.encoded |= {
+        "gzip": ("gzip", packed(gz, page)),
+        "deflate": ("deflate", packed(zlib.MAX_WBITS, page)),
+        "raw-deflate": ("Deflate", packed(-zlib.MAX_WBITS, page)),
+        "twice": ("gzip, identity, gzip", packed(gz, packed(gz, page))),
+        "brotli": ("br", b"\x0b\x02\x80hello\x03"),
+        "cut": ("gzip", packed(gz, page)[:-100]),
+        "junk": ("gzip", b"this is no gzip stream"),
+    }
+    mirror.listing = "\n".join(mirror.url(f"/fault/{name}.html") for name in mirror.encoded).encode()
+    wh = Warehouse.at(tmp_path / "wh")
+    report = land(mirror.url("/list.txt"), wh, "r1")
+    assert (report.landed_new, report.fetch_failed) == (4, 3)
+    assert set(pl.read_parquet(wh.landed_files())["content"]) == {page}
+    reasons = {uri.rsplit("/", 1)[1].removesuffix(".html"): reason for uri, reason in failures(wh).items()}
+    assert reasons["brotli"] == "Content-Encoding br not supported (gzip and deflate are)"
+    assert reasons["cut"] == "truncated body: the gzip stream does not end after 4 attempts"
+    assert reasons["junk"] == (
+        "undecodable body (Content-Encoding gzip: Error -3 while decompressing data: incorrect header check)"
+    )
+    assert mirror.headers[-1]["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize("drips", ["body", "headers"])
+def test_a_dripping_server_is_cut_at_the_request_deadline(drips, mirror, monkeypatch):
+    # httpx's timeouts are per read: a byte every 0.2 s, or a header line every 0.25 s, held a
+    # request for as long as the server liked (minutes, past the 30 s limit).
+    monkeypatch.setattr(http_source, "TIMEOUT", 1.0)
+    monkeypatch.setattr(http_source, "MAX_ATTEMPTS", 2)
+    headers = HeaderDrip()
+    url = mirror.url("/fault/drip-body.html") if drips == "body" else headers.url
+    fetcher = http_source.Fetcher(1000.0, 2)
+    try:
+        started = time.monotonic()
+        got = fetcher.get(url)
+        took = time.monotonic() - started
+    finally:
+        fetcher.close()
+        headers.close()
+    assert took < 2 * 1.0 + 1.0  # two attempts of 1 s, the backoff, some slack
+    assert got.error == "timeout (ReadTimeout: the request took over 1 s in all) after 2 attempts"
+    sent, whole = (mirror.drip_sent, DRIP_BYTES) if drips == "body" else (headers.sent, headers.lines)
+    assert sent < whole / 2
+
+
+def test_an_endless_pagination_stops_at_the_caps(mirror, tmp_path, monkeypatch):
+    # Index pages linking to ever new index pages: 3,913 pages in 85 s and on, before the caps.
+    start = mirror.url("/endless/page_0.html")
+    monkeypatch.setenv("CABLES_MAX_INDEX_PAGES", "12")
+    report = land(start, Warehouse.at(tmp_path / "wh-index"), "r1")
+    visited = sum(n for path, n in mirror.requests.items() if path.startswith("/endless/"))
+    assert visited == 12 and report.landed_new == 12
+    assert report.crawl_stopped == (
+        "the crawl stopped at 12 index pages (CABLES_MAX_INDEX_PAGES), 1 more found and not visited, 12 pages found"
+    )
+
+    mirror.requests.clear()
+    monkeypatch.setenv("CABLES_MAX_INDEX_PAGES", "1000")
+    monkeypatch.setenv("CABLES_MAX_CRAWL_PAGES", "20")
+    report = land(start, Warehouse.at(tmp_path / "wh-pages"), "r1")
+    visited = sum(n for path, n in mirror.requests.items() if path.startswith("/endless/"))
+    assert report.landed_new == 20 and visited == 21  # the 21st index page named the 21st page
+    assert report.crawl_stopped == (
+        "the crawl stopped at 20 pages (CABLES_MAX_CRAWL_PAGES), 21 index pages visited: the rest was not fetched"
+    )
+
+    mirror.listing = "\n".join(mirror.url(c) for c in mirror.cables()[:25]).encode()
+    report = land(mirror.url("/list.txt"), Warehouse.at(tmp_path / "wh-list"), "r1")
+    assert report.landed_new == 20 and report.crawl_stopped == (
+        "the list names more than 20 pages (CABLES_MAX_CRAWL_PAGES): the first 20 were fetched, from line 21 on none"
+    )
+    uncapped = land(mirror.url(mirror.cables()[0]), Warehouse.at(tmp_path / "wh-one"), "r1")
+    assert uncapped.crawl_stopped is None
+
+
 def test_an_interrupted_run_resumes_without_landing_twice(mirror, tmp_path, monkeypatch):
     class Interrupted(Exception):
         pass
@@ -401,6 +646,7 @@ def test_an_interrupted_run_resumes_without_landing_twice(mirror, tmp_path, monk
 
     wh = Warehouse.at(tmp_path / "wh")
     start = mirror.url("/date/index.html")
+    monkeypatch.setattr(http_source, "FLUSH_SECONDS", 3600.0)  # chunks only (the clock is the next test's)
     monkeypatch.setattr(http_source, "http_entries", interrupted)
     with pytest.raises(Interrupted):
         land(start, wh, "r1", chunk_pages=5)
@@ -412,6 +658,30 @@ def test_an_interrupted_run_resumes_without_landing_twice(mirror, tmp_path, monk
     assert (report.files_seen, report.unchanged, report.landed_new, report.same_content) == (32, 10, 22, 0)
     assert sum(mirror.bodies.values()) - bodies_before == 22  # landed pages came back 304
     assert landed_uris(wh) == sorted(mirror.url(c) for c in mirror.cables())  # each once
+
+
+def test_a_killed_crawl_loses_only_its_last_seconds_of_fetching(mirror, tmp_path, monkeypatch):
+    # Pages were written by 1,000: a crawl killed after 999 pages (8 minutes at 2 pages/s) lost them all.
+    class Killed(Exception):
+        pass
+
+    real = http_source.http_entries
+
+    def killed(*args, **kw):
+        with closing(real(*args, **kw)) as entries:
+            for i, entry in enumerate(entries):
+                if i == 12:
+                    raise Killed
+                yield entry
+
+    mirror.delay = 0.1  # a page every 0.1 s at least
+    monkeypatch.setattr(http_source, "FLUSH_SECONDS", 0.3, raising=False)
+    monkeypatch.setattr(http_source, "http_entries", killed)
+    wh = Warehouse.at(tmp_path / "wh")
+    with pytest.raises(Killed):
+        land(mirror.url("/date/index.html"), wh, "r1", concurrency=1)  # chunk_pages: 1,000
+    # 12 pages were delivered over 1.2 s or more: all but the last 0.3 s or so (and one page) are written.
+    assert 6 <= len(landed_uris(wh)) < 12
 
 
 def test_a_changed_page_is_landed_again_and_lost_validators_only_cost_a_download(mirror, sample_dir, tmp_path):
@@ -477,6 +747,23 @@ def test_the_build_flow_lands_a_mirror(prefect_harness, mirror, tmp_path):
     assert Warehouse.at(tmp_path / "wh").table_dir(LANDING_TABLE).is_dir()
 
 
+def test_a_capped_crawl_publishes_what_it_landed_and_says_so(prefect_harness, mirror, tmp_path, monkeypatch):
+    from flows.build import build_warehouse
+
+    monkeypatch.setenv("CABLES_MAX_INDEX_PAGES", "8")
+    wh = tmp_path / "wh"
+    result = build_warehouse(source=mirror.url("/endless/page_0.html"), warehouse=str(wh), rate=50.0)
+    stopped = "the crawl stopped at 8 index pages (CABLES_MAX_INDEX_PAGES), 1 more found and not visited, 8 pages found"
+    assert result["landing"]["crawl_stopped"] == stopped
+    run = json.loads((Warehouse.at(wh).runs_dir / f"{result['run_id']}.json").read_text())
+    assert run["landing"]["crawl_stopped"] == stopped
+    con = duckdb.connect(str(wh / "cables.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from cable").fetchone()[0] == 8
+    finally:
+        con.close()
+
+
 def test_pages_never_fetched_are_rejects_until_they_land(prefect_harness, mirror, tmp_path, monkeypatch):
     from flows.build import build_warehouse
 
@@ -503,3 +790,39 @@ def test_pages_never_fetched_are_rejects_until_they_land(prefect_harness, mirror
     assert rejects["reason"].to_list() == ["fetch failed: HTTP 404"]
     run = (Warehouse.at(wh).runs_dir / f"{second['run_id']}.json").read_text()
     assert '"mode": "incremental"' in run
+
+
+def test_sigterm_stops_a_build_promptly_and_keeps_the_previous_warehouse(prefect_harness, mirror, tmp_path):
+    # The first SIGTERM waited for the task in flight (here a landing of a minute) before it acted.
+    import signal
+
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.build import build_warehouse
+
+    wh = tmp_path / "wh"
+    build_warehouse(source=mirror.url(mirror.cables()[0]), warehouse=str(wh))
+    published = (wh / "warehouse.json").read_text()
+    mirror.listing = "\n".join(mirror.url(c) for c in mirror.cables()).encode()
+    command = [sys.executable, "-m", "cables.cli", "build", "--source", mirror.url("/list.txt")]
+    command += ["--warehouse", str(wh), "--rate", "0.5"]  # 32 pages: a landing of a minute
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONPATH": str(PROJECT_ROOT)}
+    child = subprocess.Popen(
+        command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        waited = time.monotonic() + 120
+        while sum(mirror.bodies.values()) < 3 and time.monotonic() < waited and child.poll() is None:
+            time.sleep(0.1)
+        assert sum(mirror.bodies.values()) >= 3, "the build did not start landing"
+        child.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        child.wait(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    assert child.returncode != 0 and took < 10, (child.returncode, took)
+    assert sum(mirror.bodies.values()) < 20  # the landing did not go on to its end
+    assert (wh / "warehouse.json").read_text() == published  # the previous warehouse stays published

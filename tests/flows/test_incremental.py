@@ -3,6 +3,7 @@ partitions, and publishes exactly what a build from scratch would."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -107,7 +108,7 @@ def rebuilt_from_scratch(wh: Path, tmp_path: Path) -> Path:
     again = tmp_path / "from-scratch"
     shutil.copytree(wh / "raw_page", again / "raw_page")
     nothing_new = tmp_path / "nothing-new"
-    nothing_new.mkdir()
+    nothing_new.mkdir(parents=True)
     result = build(nothing_new, again)
     assert '"mode": "full"' in (Warehouse.at(again).runs_dir / f"{result['run_id']}.json").read_text()
     return again
@@ -137,3 +138,48 @@ def test_a_new_parser_parses_everything_again(source, tmp_path, monkeypatch):
     assert '"mode": "full"' in run
     after = parquet_state(wh)
     assert all(after[p] != before[p] for p in before if not p.startswith("raw_page/") and p in after)
+
+
+def test_a_changed_rejected_file_is_one_reject_row_its_newest_landing(source, tmp_path):
+    import hashlib
+
+    wh = tmp_path / "wh"
+    first = build(source, wh)
+    notes = next(source.rglob("section.txt"))  # a test fixture of cablemap's: not a cable page
+    original = notes.read_bytes()
+
+    def reject_rows() -> pl.DataFrame:
+        return pl.read_parquet(Warehouse.at(wh).table_files("reject")).filter(pl.col("source_uri") == notes.as_uri())
+
+    def reconciles(result: dict) -> bool:
+        rows = result["rows"]
+        return rows["raw_page"] == rows["page_version"] + rows["reject"] + rows["replaced_rejects"]
+
+    # Changed: landed again. Before, every later build failed (`reject: unique (source_uri)`).
+    notes.write_bytes(original + b"\nA LINE ADDED BY A LATER SAVE.\n")
+    second = build(source, wh)
+    assert second["landing"]["landed_changed"] == 1
+    assert second["rows"]["reject"] == first["rows"]["reject"] and second["rows"]["replaced_rejects"] == 1
+    assert reject_rows().select("sha256", "bytes").rows() == [
+        (hashlib.sha256(notes.read_bytes()).hexdigest(), len(notes.read_bytes()))
+    ]
+    assert reconciles(second)
+    run = json.loads((Warehouse.at(wh).runs_dir / f"{second['run_id']}.json").read_text())
+    assert run["reconciliation"]["replaced_rejects"] == 1
+    assert_same_tables(wh, rebuilt_from_scratch(wh, tmp_path / "scratch-2"))
+
+    # Now a cable page: it is a version of its cable, and no reject is left for the file.
+    notes.write_bytes(next(source.rglob("09TRIPOLI65.html")).read_bytes())
+    third = build(source, wh)
+    assert reject_rows().is_empty() and third["rows"]["reject"] == first["rows"]["reject"] - 1
+    assert third["rows"]["replaced_rejects"] == 2 and reconciles(third)
+    versions = pl.read_parquet(Warehouse.at(wh).table_files("page_version"), hive_partitioning=False)
+    assert versions.filter(pl.col("source_uri") == notes.as_uri())["reference_id"].to_list() == ["09TRIPOLI65"]
+    assert_same_tables(wh, rebuilt_from_scratch(wh, tmp_path / "scratch-3"))
+
+    # Back to a content it had: kept already, so not landed twice, and the build publishes. (The
+    # tables keep describing its newest landing: raw_page holds a content once per file.)
+    notes.write_bytes(original)
+    fourth = build(source, wh)
+    assert fourth["landing"]["same_content"] == 1 and fourth["landing"]["landed_changed"] == 0
+    assert fourth["rows"] == third["rows"]

@@ -12,7 +12,7 @@ import pytest
 
 from flows import landing
 from flows.landing import land_source
-from flows.layout import LANDING_TABLE, Warehouse
+from flows.layout import LANDING_TABLE, BuildError, Warehouse
 
 try:
     import libarchive  # binds the system's libarchive
@@ -132,3 +132,232 @@ def test_a_zip_bomb_and_a_huge_7z_member_are_rejected_unread(tmp_path):
     reasons = landing.fetch_failures(wh).collect()["reason"].to_list()
     assert len(reasons) == 2 and all(r.startswith("too large: ") and "not read" in r for r in reasons)
     assert not wh.landed_files()
+
+
+def real_pages(sample_dir: Path, count: int) -> list[Path]:
+    """``count`` real pages of the sample with distinct file names (the members of a flat archive)."""
+    by_name: dict[str, Path] = {}
+    for path in sample_files(sample_dir):
+        if path.suffix == ".html":
+            by_name.setdefault(path.name, path)
+    return [by_name[name] for name in sorted(by_name)][:count]
+
+
+def archive_of(files: list[Path], out: Path) -> Path:
+    """A flat archive (tar, tar.xz or zip, by ``out``'s suffix) of ``files``, named by file name."""
+    if out.name.endswith(".zip"):
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                z.write(f, f.name)
+    else:
+        with tarfile.open(out, "w:xz" if out.name.endswith(".xz") else "w") as t:
+            for f in files:
+                t.add(f, f.name)
+    return out
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def failures_of(wh: Warehouse) -> pl.DataFrame:
+    return landing.fetch_failures(wh).collect()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "cut"),
+    [(".tar", "data"), (".tar", "header"), (".tar.xz", "data"), (".zip", "data")],
+)
+def test_a_truncated_archive_lands_its_whole_members_and_rejects_the_rest(sample_dir, tmp_path, suffix, cut):
+    from transforms.reject import fetch_reject
+
+    files = real_pages(sample_dir, 8)
+    whole = archive_of(files, tmp_path / f"whole{suffix}").read_bytes()
+    if cut == "header":  # cut inside the header of the sixth member: its name is never read
+        with tarfile.open(tmp_path / f"whole{suffix}") as t:
+            end = t.getmembers()[5].offset + 100
+    else:  # cut inside a member's compressed or stored bytes, about 70 % in
+        end = len(whole) * 7 // 10
+    archive = tmp_path / f"pages{suffix}"
+    archive.write_bytes(whole[:end])
+    wh = Warehouse.at(tmp_path / "wh")
+
+    report = land_source(archive, wh, "r1")  # raised an ArchiveError, and landed nothing, before
+
+    got = landed(wh)
+    assert 1 <= got.height < len(files) and report.landed_new == got.height
+    expected = {f.name: sha256_of(f) for f in files}
+    # Only whole members land: each is byte for byte the page it was made of.
+    assert all(expected[uri.rsplit("/", 1)[-1]] == sha for uri, sha in got.select("source_uri", "sha256").iter_rows())
+    failures = failures_of(wh)
+    assert failures["source_uri"].to_list() == [archive.resolve().as_uri()]
+    reason = failures["reason"][0]
+    assert reason.startswith(f"archive truncated or damaged after member {got.height}: ")
+    assert "archive_p" not in reason  # no pointer in the reason: the same damage reads the same next time
+    assert report.truncated == 1
+
+    # The same damaged archive again: nothing new is landed or recorded.
+    again = land_source(archive, wh, "r2")
+    assert again.unchanged == got.height and again.landed_new == 0
+    assert landed(wh).height == got.height and failures_of(wh).height == 1
+
+    # The whole archive under the same name: the rest lands, and the truncation no longer stands.
+    archive.write_bytes(whole)
+    complete = land_source(archive, wh, "r3")
+    assert complete.landed_new == len(files) - got.height and complete.truncated == 0
+    assert sorted(landed(wh)["sha256"]) == sorted(expected.values())
+    assert fetch_reject(landing.fetch_failures(wh), landed(wh).lazy()).collect().is_empty()
+
+
+def test_special_files_are_rejects_and_are_never_read(sample_dir, tmp_path):
+    import os
+    import socket
+    import stat
+    import threading
+
+    src = tmp_path / "src"
+    src.mkdir()
+    page = src / "09TRIPOLI65.html"
+    page.write_bytes(real_pages(sample_dir, 1)[0].read_bytes())
+    (src / "inside.html").symlink_to(page)  # a link to a page of the source: the page lands by its own path
+    (src / "passwd.html").symlink_to("/etc/passwd")  # a link out of the source: never followed
+    (src / "elsewhere").symlink_to(sample_dir)  # a folder out of the source: never walked
+    os.mkfifo(src / "pipe.html")  # reading it would block the landing for good
+    expected = {
+        "inside.html": "symlink",
+        "passwd.html": "symlink",
+        "elsewhere": "symlink",
+        "pipe.html": "fifo",
+    }
+    try:
+        os.mknod(src / "null.html", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+        expected["null.html"] = "device"
+    except PermissionError:  # not root: no device node, the other cases still run
+        pass
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(src / "s"))
+        expected["s"] = "socket"
+    except OSError:  # the path is longer than a socket address allows
+        pass
+    wh = Warehouse.at(tmp_path / "wh")
+    reports = []
+    landing_run = threading.Thread(target=lambda: reports.append(land_source(src, wh, "r1")), daemon=True)
+    landing_run.start()
+    landing_run.join(60)
+    if landing_run.is_alive():  # blocked on the FIFO: unblock it, then fail
+        with open(src / "pipe.html", "wb"):
+            pass
+        pytest.fail("the landing read the FIFO")
+    server.close()
+    (report,) = reports
+
+    assert landed(wh)["source_uri"].to_list() == [page.as_uri()]
+    failures = failures_of(wh)
+    got = {uri.rsplit("/", 1)[-1]: reason for uri, reason in failures.select("source_uri", "reason").iter_rows()}
+    assert got == {name: f"not a regular file: {kind}" for name, kind in expected.items()}
+    assert report.not_regular == len(expected) and report.files_seen == 1 + len(expected)
+    # Seen again as they were: counted, not recorded twice.
+    again = land_source(src, wh, "r2")
+    assert again.not_regular == len(expected) and failures_of(wh).height == len(expected)
+
+
+def test_a_file_deleted_during_the_landing_is_a_reject(sample_dir, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for page in real_pages(sample_dir, 3):
+        (src / page.name).write_bytes(page.read_bytes())
+    doomed = sorted(src.iterdir())[1]
+
+    def deleting(entries):
+        """The folder's entries, the second file deleted after the listing saw it."""
+        for entry in entries:
+            if entry.uri == doomed.as_uri():
+                doomed.unlink()
+            yield entry
+
+    wh = Warehouse.at(tmp_path / "wh")
+    report = landing.land_entries(src.as_uri(), deleting(landing.folder_entries(src)), wh, "r1")
+
+    assert report.landed_new == 2 and report.unreadable == 1
+    assert doomed.as_uri() not in landed(wh)["source_uri"].to_list()
+    failures = failures_of(wh)
+    assert failures.select("source_uri", "reason").rows() == [
+        (doomed.as_uri(), "could not read: No such file or directory")
+    ]
+
+
+def deep_folder(root: Path, depth: int) -> list[Path]:
+    """``depth`` nested folders under ``root`` (made one by one: ``os.makedirs`` recurses); the folders."""
+    folders, folder = [], root
+    for _ in range(depth):
+        folder = folder / "d"
+        folder.mkdir(parents=folder.parent == root)
+        folders.append(folder)
+    return folders
+
+
+def remove_deep(root: Path) -> None:
+    """Remove a tree of any depth (``shutil.rmtree`` recurses, and fails on 1,000 levels)."""
+    import os
+
+    stack, folders = [root], []
+    while stack:
+        folder = stack.pop()
+        folders.append(folder)
+        with os.scandir(folder) as listing:
+            for child in listing:
+                if child.is_dir(follow_symlinks=False):
+                    stack.append(Path(child.path))
+                else:
+                    os.unlink(child.path)
+    for folder in reversed(folders):
+        folder.rmdir()
+
+
+def test_a_folder_1000_levels_deep_is_landed_whole(sample_dir, tmp_path):
+    src = tmp_path / "src"
+    folders = deep_folder(src, 1000)
+    pages = real_pages(sample_dir, 3)
+    for folder, page in zip((src, folders[499], folders[-1]), pages, strict=True):
+        (folder / page.name).write_bytes(page.read_bytes())
+    wh = Warehouse.at(tmp_path / "wh")
+    try:
+        report = land_source(src, wh, "r1")  # RecursionError in os.walk before
+        assert report.landed_new == 3 and report.files_seen == 3
+        assert sorted(landed(wh)["sha256"]) == sorted(sha256_of(p) for p in pages)
+        assert max(len(uri) for uri in landed(wh)["source_uri"]) > 2000
+    finally:
+        remove_deep(src)
+
+
+def test_the_warehouse_inside_its_source_is_not_landed(sample_dir, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for page in real_pages(sample_dir, 3):
+        (src / page.name).write_bytes(page.read_bytes())
+    wh = Warehouse.at(src / "warehouse")
+    first = land_source(src, wh, "r1")
+    (wh.root / "cables.duckdb").write_bytes(b"a database")  # what a build leaves beside the landing
+    second = land_source(src, wh, "r2")
+    assert first.landed_new == 3 and (second.files_seen, second.unchanged, second.landed_new) == (3, 3, 0)
+    assert not any("/warehouse/" in uri for uri in landed(wh)["source_uri"])
+    with pytest.raises(BuildError, match="the warehouse is the source folder"):
+        land_source(src, Warehouse.at(src), "r3")
+
+
+def test_a_member_twice_in_one_archive_lands_once(sample_dir, tmp_path):
+    # Appending to a tar adds a second member of the same name: each is compared with the one
+    # before, and the landing keeps one row per content of the name (raw_page is unique on
+    # source_uri and sha256).
+    first, second = real_pages(sample_dir, 2)
+    archive = tmp_path / "appended.tar"
+    with tarfile.open(archive, "w") as t:
+        for page in (first, first, second):
+            t.add(page, "page.html")
+    wh = Warehouse.at(tmp_path / "wh")
+    report = land_source(archive, wh, "r1")
+    assert (report.files_seen, report.landed_new, report.unchanged, report.landed_changed) == (3, 1, 1, 1)
+    assert landed(wh).select("source_uri", "sha256").is_duplicated().sum() == 0

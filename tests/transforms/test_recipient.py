@@ -262,3 +262,20 @@ def test_a_line_with_only_a_routing_indicator_takes_its_name_from_the_lookup():
 def test_distribution_block_of_a_header_without_fm_is_not_an_addressee():
     rows = recipients("INFO  LOG-00   EEB-00   AF-00\n      DODE-00   /002R\n\nTO AMEMBASSY PARIS")
     assert [(r["kind"], r["name"]) for r in rows] == [("to", "AMEMBASSY PARIS")]
+
+
+def test_two_addressees_glued_by_a_month():
+    """Real lines of 06LIMA4516, 09SANTIAGO415 and 08BOGOTA3521 (a garbled date between two posts)."""
+    rows = recipients(
+        "R 282058Z NOV 06\nFM AMEMBASSY LIMA\nTO RUEHC/SECSTATE WASHDC 3125\n"
+        "INFO RUEHLP/AMEMBASSY LA PAZ NOV MONTEVIDEO 9042\nRUEHLP/AMEMBASSY LA PAZ SEP 9670\n"
+        "RUEHQT/AMEMBASSY QUITO 0848"
+    )
+    assert [(r["position"], r["routing_indicator"], r["name"], r["serial"]) for r in rows] == [
+        (1, "RUEHC", "SECSTATE WASHDC", "3125"),
+        (2, "RUEHLP", "AMEMBASSY LA PAZ", None),
+        (3, "RUEHLP", "AMEMBASSY MONTEVIDEO", "9042"),
+        (4, "RUEHLP", "AMEMBASSY LA PAZ", "9670"),
+        (5, "RUEHQT", "AMEMBASSY QUITO", "0848"),
+    ]
+    assert rows[1]["raw"] == rows[2]["raw"] == "INFO RUEHLP/AMEMBASSY LA PAZ NOV MONTEVIDEO 9042"
