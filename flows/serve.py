@@ -218,7 +218,7 @@ def build_database(
         docs = view_docs(sql_dir)
         for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall():
             _document(con, name, docs)
-        for name in marts:
+        for name in [*marts, "data_issue"]:
             _document(con, name, docs, kind="table")
         views_done = time.perf_counter()
         if search_index:

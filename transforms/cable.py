@@ -86,9 +86,14 @@ def tag_list(tag_links: pl.Expr, body: pl.Expr) -> pl.Expr:
     links = tag_links.list.eval(pl.element().str.to_uppercase().str.strip_chars(" ,"))
     n = links.list.len()
     extends = (from_line.list.len() > n) & (from_line.list.head(n) == links)
-    return (
+    tags = (
         pl.when((n > 0) & ~extends).then(links).otherwise(from_line).list.eval(pl.element().filter(pl.element() != ""))
     )
+    # A page that prints a preview then the start of the text again (cut short) lists its tags
+    # twice in a row: they are read once.
+    half = tags.list.len() // 2
+    twice = (tags.list.len() > 0) & (tags.list.len() % 2 == 0) & (tags.list.head(half) == tags.list.tail(half))
+    return pl.when(twice).then(tags.list.head(half)).otherwise(tags)
 
 
 def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
@@ -108,6 +113,7 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
         .str.strip_chars()
         .str.replace(r"^\([A-Z/ ]{1,10}\)[ \t]*", "")
     )
+    subject = fields.subject_without_markers(subject, pl.col("reference_id").str.strip_chars())
     return (
         parsed.filter(pl.col("reject_reason").is_null())
         .with_columns(dtg.alias("_dtg"), pl.col("body").str.extract(fields.CLASSIFIED_BY, 1).alias("_who"))

@@ -247,13 +247,27 @@ def classifier_name(who: pl.Expr) -> pl.Expr:
 
 
 # Where the reasons are given: the Classified By line (its first 400 characters), else a REASON label.
-_REASONS_WINDOW = r"(?is)(CLASSIFIED\s+BY(?:\s*:|\s).{0,400})"
-_REASON_LABEL_WINDOW = r"(?is)((?-u:\b)R\s?E\s?A\s?S\s?O\s?N\s?S?(?-u:\b).{0,200})"
+_REASONS_AT = r"(?i)CLASSIFIED\s+BY(?:\s*:|\s)"
+_REASON_LABEL_AT = r"(?i)(?-u:\b)R\s?E\s?A\s?S\s?O\s?N\s?S?(?-u:\b)"
+
+
+def window_at(text: pl.Expr, pattern: str, chars: int) -> pl.Expr:
+    """The ``chars`` characters of ``text`` from the first match of ``pattern`` (null when none).
+
+    Found by a search without captures and cut by position: many times as fast as extracting
+    ``pattern.{0,chars}`` (``str.find`` gives a byte offset, so the cut is made on the bytes,
+    at the match: a character boundary)."""
+    start = text.str.find(pattern)
+    return text.cast(pl.Binary).bin.slice(start).cast(pl.String).str.slice(0, chars)
+
+
 _REASONS_END = re.compile(r"\n[ \t]*\n|\n[ \t]*¶?\d{1,2}[ \t]*\.[ \t]*[(A-Z]|[ \t]¶?\d{1,2}\.[ \t]*\([A-Za-z]|¶")
 _SECTION = re.compile(r"(?<![\d.])1[ \t]*\.\s*([45])(?!\d)")
 _REASON_WORD = re.compile(r"(?i)R\s?E\s?A\s?S\s?O\s?N\s?S?\b|REA\s+SONS?\b")
 # The letters after the section: ``(b), (d)``, ``(B,D)``, ``B/D``, ``b and d``, ``(b/ d)``, ``(B) AND (D)``.
-_LETTERS_RUN = re.compile(r"(?i)^[\s:,(]*((?:\(?[a-h](?![a-z])\)?(?:[\s,/&]|and(?=[\s(])|$|\.(?=\s|$)|\)|\()*)+)")
+_LETTERS_RUN = re.compile(
+    r"(?i)^[\s:,(]*((?:\(?[a-h](?![a-z])\)?(?:[\s,/&]|a[ \t]?n[ \t]?d(?=[\s(])|$|\.(?=\s|$)|\)|\()*)+)"
+)
 _LETTER = re.compile(r"(?i)(?<![a-z])([a-h])(?![a-z])")
 
 
@@ -285,10 +299,14 @@ def reasons_of(window: str | None) -> str | None:
 def classification_reasons(body: pl.Expr) -> pl.Expr:
     """The E.O. sections given as reasons, as ``1.4 (b), (d)``; null when none is printed."""
     # The Classified By line first; a REASON label on a line of its own when that line gives none.
-    return pl.coalesce(
-        body.str.extract(_REASONS_WINDOW, 1).map_elements(reasons_of, return_dtype=pl.String, skip_nulls=True),
-        body.str.extract(_REASON_LABEL_WINDOW, 1).map_elements(reasons_of, return_dtype=pl.String, skip_nulls=True),
+    windows = pl.struct(
+        window_at(body, _REASONS_AT, 420).alias("line"), window_at(body, _REASON_LABEL_AT, 220).alias("label")
     )
+    return windows.map_batches(_reasons_of_windows, return_dtype=pl.String)
+
+
+def _reasons_of_windows(windows: pl.Series) -> pl.Series:
+    return pl.Series([reasons_of(w["line"]) or reasons_of(w["label"]) for w in windows.to_list()], dtype=pl.String)
 
 
 DECLASSIFY = (
@@ -358,11 +376,50 @@ _COMMENT_HEADING = (
     r"(?:\([A-Za-z/ ,]{1,30}\)[ \t]*)?(?:(?i:Embassy|Ambassador'?s|Post|Mission|Begin|Septel)[ \t]+)?"
     r"(?:COMMENTS?|Comments?)(?:[ \t]+AND[ \t]+ACTION[ \t]+REQUEST)?(?:[ \t]*[:.\-=]|[ \t]*\n|[ \t]{2})"
 )
-_HEAD = re.compile(_COMMENT_HEADING)
+# The same heading, found word first (the regex above scans every position of a window): the
+# word, then what must stand before it (up to the line or sentence start) and after it.
+_HEAD_WORD = re.compile(r"COMMENTS?|Comments?")
+_HEAD_BEFORE = re.compile(
+    r"(?:^|\n|[.!?\"”:][ \t]+|[^\s(][ \t]{2,})[ \t]*(?:-{3,}[ \t]*)?(?:¶?[ \t]*\d{1,3}[ \t]*\.[ \t]*)?"
+    r"(?:\([A-Za-z/ ,]{1,30}\)[ \t]*)?(?:(?i:Embassy|Ambassador'?s|Post|Mission|Begin|Septel)[ \t]+)?$"
+)
+_HEAD_AFTER = re.compile(r"(?:[ \t]+AND[ \t]+ACTION[ \t]+REQUEST)?(?:[ \t]*[:.\-=]|[ \t]*\n|[ \t]{2})")
+
+
+def _headings(window: str):
+    """(start, end) of each comment heading of ``window``, in order."""
+    for word in _HEAD_WORD.finditer(window):
+        before = _HEAD_BEFORE.search(window, max(0, word.start() - 80), word.start())
+        after = _HEAD_AFTER.match(window, word.end())
+        if before and after:
+            yield before.start(), after.end()
+
+
 _TITLE_UNDER = re.compile(r"^[ \t]*([^\n]{0,120})\n[ \t]*[-=]{3,}[- \t=]*(?:\n|$)")
 _DASHES = re.compile(r"^[\s\-=]*")
-_END_COMMENT = re.compile(r"(?is)\(?(?:-{2,}[ \t]*)?END[ \t\n]+(?:OF[ \t]+)?COMMENT(?-i:\b)")
+# Searched in the upper-cased text, so the regex opens with a literal (a fast scan); the ``(`` or
+# dashes before it are taken back by hand (``_end_comment``).
+_END_COMMENT = re.compile(r"END[ \t\n]+(?:OF[ \t]+)?COMMENT\b")
+_BEFORE_END = re.compile(r"\(?(?:-{2,}[ \t]*)?$")
+
+
+def _end_comment(text: str) -> int | None:
+    """Where ``END COMMENT`` (any case, maybe ``(End comment`` or ``-- END COMMENT``) starts."""
+    upper = text.upper()
+    if len(upper) != len(text):  # a character that upper-cases to two (ß): positions would shift
+        found = re.compile(_END_COMMENT.pattern, re.I).search(text)
+    else:
+        found = _END_COMMENT.search(upper)
+    if found is None:
+        return None
+    before = _BEFORE_END.search(text, max(0, found.start() - 12), found.start())
+    return before.start() if before else found.start()
+
+
 _NEXT_PART = re.compile(r"\n[ \t]*\n|\n[ \t]*¶?\d{1,3}[ \t]*\.[ \t]|[ \t]{2}¶?\d{1,3}\.[ \t]*\(")
+_PAGE_MARKER_LINE = re.compile(
+    r"^\s*[A-Z][A-Z \t]*[ \t]0{2,}\d+[ \t]+\d{3}(?:\.\d)?(?:[ \t]+OF[ \t]+\d{3})?[ \t]*\n\s*"
+)
 _REPEATED = re.compile(r"^(?:COMMENTS?|Comments?)[ \t]*[:.\-][ \t]*")
 _LEAD = re.compile(r"^[ \t]*(?:¶?\d{1,3}\.[ \t]*)?(?:\([A-Za-z/ ,]{1,30}\)[ \t]*)?")
 
@@ -374,27 +431,22 @@ def comment_of(window: str | None) -> str | None:
     closed by ``End Comment`` (``... said. Comment: ... End Comment.``) is an aside: a later
     comment heading wins over it."""
     aside = None
-    start = 0
-    while window and start < len(window):
-        head = _HEAD.search(window, start)
-        if head is None:
-            break
-        start = head.end()
-        if re.search(r"(?i)end[ \t\n]*$", window[max(0, head.start() - 8) : head.start() + 1]):
+    for head_start, head_end in _headings(window or ""):
+        if re.search(r"(?i)end[ \t\n]*$", window[max(0, head_start - 8) : head_start + 1]):
             continue  # ``End\nComment.``
-        text = window[head.end() :]
+        text = window[head_end:]
         titled = _TITLE_UNDER.match(text)
         if titled:
             text = text[titled.end() :]
         text = _DASHES.sub("", text) if text.lstrip().startswith(("-", "=")) else text.lstrip(" \t\n:.-=")
-        text = _REPEATED.sub("", _LEAD.sub("", text))
-        end = _END_COMMENT.search(text)
+        text = _REPEATED.sub("", _LEAD.sub("", _PAGE_MARKER_LINE.sub("", text)))
+        end = _end_comment(text)
         stop = _NEXT_PART.search(text)
-        closed = end is not None and (stop is None or end.start() < stop.start())
-        text = (text[: end.start()] if closed else text[: stop.start()] if stop else text).strip(" \t\n(")
+        closed = end is not None and (stop is None or end < stop.start())
+        text = (text[:end] if closed else text[: stop.start()] if stop else text).strip(" \t\n(")
         if not text or text.startswith(")"):
             continue
-        inline = re.match(r"[.!?\"”:][ \t]|[^\s(][ \t]{2}", window[head.start() : head.start() + 3]) is not None
+        inline = re.match(r"[.!?\"”:][ \t]|[^\s(][ \t]{2}", window[head_start : head_start + 3]) is not None
         if inline and closed:
             aside = aside or text
             continue
@@ -405,10 +457,7 @@ def comment_of(window: str | None) -> str | None:
 def comment(body: pl.Expr) -> pl.Expr:
     """The cable's comment: the first comment heading's text (not an aside in brackets) to END COMMENT,
     else to the next blank line or numbered paragraph."""
-    # Found by a search without captures, then cut by position: 40 times as fast as extracting the window.
-    # ``str.find`` gives a byte offset: the cut is made on the bytes (at the match, a character boundary).
-    start = body.str.find(_COMMENT_HEADING)
-    window = body.cast(pl.Binary).bin.slice(start).cast(pl.String).str.slice(0, 8000)
+    window = window_at(body, _COMMENT_HEADING, 8000)
     return window.map_elements(comment_of, return_dtype=pl.String, skip_nulls=True)
 
 
@@ -532,10 +581,10 @@ _NAME_LINE = re.compile(
 # A name glued to the last sentence: ``... end comment.GODFREY``, ``... End note.) Scobey``,
 # ``... upon request. CLINTON``, ``... 2009. XXXXXXXXXXXX  ROEMER``.
 _GLUED_CAPS = re.compile(
-    r"(?:[.!?”\")\]]|[xX]{4,}|[ \t]{2,})[ \t]*(?P<name>(?!X{4})[A-Z][A-Z'\-]{2,}(?:[ \t]+(?!X{4})[A-Z][A-Z'\-]{2,})?)$"
+    r"(?:[.!?”\")\]*]|[xX]{4,}|[ \t]{2,})[ \t]*(?P<name>(?!X{4})[A-Z][A-Z'\-]{2,}(?:[ \t]+(?!X{4})[A-Z][A-Z'\-]{2,})?)$"
 )
 _GLUED_MIXED = re.compile(
-    rf"(?:[.!?”\")\]]|[xX]{{4,}}|[ \t]{{2}})[ \t]+(?P<name>(?:{_PARTICLE}[ \t]+)?[A-Z][a-z][A-Za-z'\-]+"
+    rf"(?:[.!?”\")\]*]|[xX]{{4,}}|[ \t]{{2}})[ \t]+(?P<name>(?:{_PARTICLE}[ \t]+)?[A-Z][a-z][A-Za-z'\-]+"
     r"(?:[ \t]+[A-Z][a-z][A-Za-z'\-]+)?)$"
 )
 # Words that end cables without being names.
@@ -551,15 +600,19 @@ def signer_of(body: str | None) -> str | None:
     body ends with anything else."""
     if not body:
         return None
-    lines = body[-1200:].replace("\r", "").split("\n")
+    lines = body[-700:].replace("\r", "").split("\n")
     while lines and _TRAILER_LINE.match(lines[-1].strip()):
         lines.pop()
     if not lines:
         return None
     # Only the end of the last line can hold the name (a one-line body's last line is the body).
     last = lines[-1].strip()[-160:]
-    for _ in range(3):
-        last = _TRAILING_IN_LINE.sub("", last).strip()
+    for _ in range(3):  # what trails a name is short: only the line's end is searched
+        head, tail = last[:-90], last[-90:]
+        shorter = (head + _TRAILING_IN_LINE.sub("", tail)).strip()
+        if shorter == last:
+            break
+        last = shorter
     if last.endswith(".") and last[:-1].isupper():  # ``STEVENS.``; a mixed-case word with a period ends a sentence
         last = last[:-1].strip()
     for pattern in (_NAME_LINE, _GLUED_CAPS, _GLUED_MIXED):
@@ -573,5 +626,45 @@ def signer_of(body: str | None) -> str | None:
 
 
 def signer(body: pl.Expr) -> pl.Expr:
-    """The signer of each body (``signer_of``), read from its last 1,200 characters."""
-    return body.str.slice(-1200).map_elements(signer_of, return_dtype=pl.String, skip_nulls=True)
+    """The signer of each body (``signer_of``), read from its last 700 characters."""
+    return body.str.slice(-700).map_elements(signer_of, return_dtype=pl.String, skip_nulls=True)
+
+
+# ---- a page marker glued to the subject ---------------------------------------------------------
+_MARKER_IN_SUBJECT = r"0{3,}\d+[ \t]+\d{3}"
+_MARKER_SEEN = re.compile(_MARKER_IN_SUBJECT)
+
+
+def subject_without_marker(row: dict) -> str | None:
+    """The subject with a page marker of its own cable glued to it cut off, and what follows it
+    (``... FOR CONGRESS NEW DELHI 00007273 001.2 OF 003`` -> ``... FOR CONGRESS``): the marker is
+    the cable's station as printed (spaces anywhere), its serial with leading zeros, a page number."""
+    subject, reference_id = row["subject"], row["reference_id"]
+    if not subject or not reference_id or not _MARKER_SEEN.search(subject):
+        return subject
+    match = re.match(r"^\d{2}([A-Z]+?)0*(\d+)$", reference_id)
+    if not match:
+        return subject
+    station = r"[ \t]*".join(re.escape(c) for c in match.group(1))
+    marker = rf"[ \t]+{station}[ \t]+0*{match.group(2)}[ \t]+\d{{3}}(?:\.\d)?(?:[ \t]+OF[ \t]+\d{{3}})?.*$"
+    return re.sub(marker, "", subject).strip() or subject
+
+
+def subject_without_markers(subject: pl.Expr, reference_id: pl.Expr) -> pl.Expr:
+    """``subject_without_marker`` of the subjects that hold something like a page marker (a few)."""
+    return pl.struct(subject.alias("subject"), reference_id.alias("reference_id")).map_batches(
+        _subjects_without_markers, return_dtype=pl.String
+    )
+
+
+def _subjects_without_markers(rows: pl.Series) -> pl.Series:
+    subjects = rows.struct.field("subject")
+    seen = subjects.str.contains(_MARKER_IN_SUBJECT).fill_null(False)
+    if not seen.any():
+        return subjects
+    ids = rows.struct.field("reference_id").to_list()
+    fixed = [
+        subject_without_marker({"subject": s, "reference_id": i}) if hit else s
+        for s, i, hit in zip(subjects.to_list(), ids, seen.to_list(), strict=True)
+    ]
+    return pl.Series(fixed, dtype=pl.String)

@@ -99,16 +99,24 @@ TEXT_BODY_START = r"(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OF
 # preview and the record's own fields are dropped, its header is the header when the page's
 # header block holds none. Matched on the blocks' HTML, where a newline is ``&#x000A;``.
 _NL = r"(?:&#x000A;|&#x000a;|&#10;|\r?\n)"
-_RECORD_HINT = r"header ends|(?:^|&#x000A;|\n)[ \t]*\d{1,7}[ \t]*(?:&#x000A;|\n)[ \t]*\d{4}-\d\d-\d\d"
+# Cheap tests in Polars of which form a page may hold; only those pages go through Python.
+_FIELDS_HINT = "header ends"
+_CSV_HINT = r"\d{1,7},\d{1,2}/\d{1,2}/\d{4}[ \t]+[\d:]+,\d\d[A-Z]"
+_BARE_HINT = r"(?:^|&#x000A;|\n)[ \t]*\d{1,7}[ \t]*(?:(?:&#x000A;|\n)[ \t]*)+\d{4}-\d\d-\d\d"
 _FIELDS_RECORD = re.compile(
     rf"(?s)(?:^|{_NL})[ \t]*id:[ \t]*\d+[ \t]*{_NL}[ \t]*date:[^\n]*?{_NL}[ \t]*refid:[ \t]*(?P<refid>[0-9A-Z]+)"
     rf"[ \t]*{_NL}.*?{_NL}[ \t]*header:[ \t]*{_NL}(?P<header>.*?){_NL}?[ \t]*-{{5,}}[ \t]*header ends[ \t]*-{{5,}}"
     rf"[ \t]*(?:{_NL}|$)"
 )
 _BARE_RECORD = re.compile(
-    rf"(?:^|{_NL})[ \t]*\d{{1,7}}[ \t]*{_NL}[ \t]*\d{{4}}-\d\d-\d\d(?:[ \t]+[\d:]+)?[ \t]*{_NL}(?:[ \t]*{_NL})*"
+    rf"(?:^|{_NL})[ \t]*\d{{1,7}}[ \t]*{_NL}(?:[ \t]*{_NL})*[ \t]*\d{{4}}-\d\d-\d\d(?:[ \t]+[\d:]+)?[ \t]*{_NL}(?:[ \t]*{_NL})*"  # noqa: E501
     rf"[ \t]*(?P<refid>\d\d[A-Z0-9]{{3,}})[ \t]*{_NL}(?:[ \t]*{_NL})*[^&<\n]{{2,80}}?[ \t]*{_NL}(?:[ \t]*{_NL})*"
     rf"[ \t]*(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)[^&<\n]*?[ \t]*(?:{_NL}|$)"
+)
+# Or as a row of the release's CSV dump: ``114457,7/5/2007 16:17,07THEHAGUE1295,"Embassy The
+# Hague",SECRET//NOFORN,"<destination>","<header>","<text>"``, quotes doubled inside fields.
+_CSV_RECORD = re.compile(
+    rf"(?:^|{_NL})\"?[ \t]*(?:{_NL})?[ \t]*\d{{1,7}},\d{{1,2}}/\d{{1,2}}/\d{{4}}[ \t]+[\d:]+,(?P<refid>\d\d[A-Z0-9]+),"
 )
 # Where the cable's text starts after a record's fields: its classification banner.
 _TEXT_START = re.compile(
@@ -120,40 +128,129 @@ _RECORD_TAGS = re.compile(rf"(?:^|{_NL})[ \t]*TAGS?:[^\n]*?$")
 _PARTIAL_NOTICE = re.compile(r"(?i)partial extract of the original cable")
 
 
-def _full_record(reference_id: str | None, header: str | None, body: str | None) -> tuple[str | None, str | None]:
-    """The header and body blocks of the full record a page holds after a preview; else as given."""
+def _full_record(
+    reference_id: str | None, header: str | None, body: str | None, forms: frozenset[str] = frozenset()
+) -> tuple[str | None, str | None]:
+    """The header and body blocks of the full record a page holds after a preview; else as given.
+
+    ``forms`` names the forms the page may hold (``fields``, ``csv``, ``bare``, ``again``), as the
+    cheap tests in Polars found them; only their regexes run (each costs a pass over the body).
+    """
     if not body or not reference_id:
         return header, body
     header_copy = None
-    fields = _FIELDS_RECORD.search(body)
+    fields = _FIELDS_RECORD.search(body) if "fields" in forms else None
+    row = _CSV_RECORD.search(body) if "csv" in forms and not fields else None
     if fields and fields.group("refid") == reference_id:
         header_copy, rest = fields.group("header"), body[fields.end() :]
-    else:
-        bare = _BARE_RECORD.search(body)
-        if not bare or bare.group("refid") != reference_id:
+    elif row and row.group("refid") == reference_id:
+        values = _csv_fields(body[row.end() :], 5)  # origin, classification, destination, header, text
+        if len(values) < 5:
             return header, body
+        header_copy, rest = values[3], values[4]
+    else:
+        bare = _BARE_RECORD.search(body) if "bare" in forms else None
+        if not bare or bare.group("refid") != reference_id:
+            return header, _after_preview(reference_id, body) if forms else body
         rest = _LEADING_BLANKS.sub("", body[bare.end() :])
         start = _TEXT_START.search(rest)
         if start and start.start() > 0:  # the record's header (and TAGS field) before the text
             header_copy = _RECORD_TAGS.sub("", rest[: start.start()])
-            header_copy = re.sub(rf"^[ \t]*{re.escape(reference_id)}[ \t]*(?:{_NL}|$)", "", header_copy)
+            # The record's own id, or the ids it cites (its destination field), are no header.
+            header_copy = re.sub(rf"^(?:[ \t]*(?:\d\d[A-Z]+\d+[|,; \t]*)+(?:{_NL}|$))+", "", header_copy)
             rest = rest[start.start() :]
     if not header or not header.strip() or _PARTIAL_NOTICE.search(header):
         header = header_copy or ""
     return header, rest
 
 
+# The cable's banner: classification, section, station, serial (``S E C R E T ANKARA 000082``).
+_BANNER_TEXT = (
+    r"(?:UNCLAS(?:SIFIED)?|C O N F I D E N T I A L|S E C R E T|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)"
+    r"[^\n&<]{0,60}?[ \t](\d{3,7})(?:[ \t]|&|\n|$)"
+)
+_BANNER = re.compile(r"^[ \t]*" + _BANNER_TEXT)
+# A SUBJECT line (and its continuation), up to a blank line or a preview's cut mark ``...``.
+_SUBJECT_LINE = re.compile(rf"(?is)(?:^|{_NL})[ \t]*(SUBJ(?:ECT)?[ \t]*:.*?)(?:(?:\s|{_NL})*\.\.\.|{_NL}[ \t]*{_NL}|$)")
+# A cheap test in Polars: the serial as the banner prints it occurs twice in the body.
+BANNER_SERIAL = r"^\s*" + _BANNER_TEXT
+
+
+def _after_preview(reference_id: str, body: str) -> str:
+    """The text after a preview when the page prints the whole text again, with or without a
+    record's fields between (bare lines, tab- or space-separated, a cut mark ``...``): the body
+    opens with the cable's banner, and the same banner (its words, any blanks between) opens the
+    text again, which is longer than what came before it. A multi-section cable's next banner
+    (``SECTION 02 OF 03``) differs from the first, so it is never taken for a repeat."""
+    serial = re.search(r"(\d+)$", reference_id)
+    start = _LEADING_BLANKS.sub("", body)
+    first = _BANNER.match(start)
+    if not serial or not first or int(first.group(1)) != int(serial.group(1)):
+        return body
+    words = first.group(0).split()
+    again = re.compile(r"(?:^|(?<=[\s;>.]))" + r"(?:\s|&#x000A;)+".join(re.escape(w) for w in words) + r"(?![\d])")
+    offset = len(body) - len(start)
+    for match in again.finditer(body, offset + first.end()):
+        rest, preview = body[match.start() :], body[: match.start()]
+        if len(rest) > len(preview) - offset:
+            # Some records print the text without its SUBJECT line: the preview's is kept then.
+            subject = _SUBJECT_LINE.search(preview)
+            if subject and not _SUBJECT_LINE.search(rest[:5000]):
+                rest = subject.group(1) + "&#x000A;&#x000A;" + rest
+            return rest
+        # The page stops soon after the text began again: the preview is the longer text; its
+        # subject, cut at ``...``, is the repeat's when that holds one, else loses the cut mark.
+        cut, whole = _SUBJECT_LINE.search(preview), _SUBJECT_LINE.search(rest)
+        if cut:
+            fixed = whole.group(1) if whole else cut.group(1)
+            preview = preview[: cut.start(1)] + fixed + "&#x000A;&#x000A;" + preview[cut.end() :]
+        return preview
+    return body
+
+
+def _csv_fields(text: str, count: int) -> list[str]:
+    """The first ``count`` fields of a CSV row (quoted fields may span lines, ``""`` is a quote)."""
+    values: list[str] = []
+    i = 0
+    while len(values) < count and i <= len(text):
+        if text.startswith('"', i):
+            j, parts = i + 1, []
+            while True:
+                k = text.find('"', j)
+                if k < 0:  # the last field may run to the end of the block, its quote lost
+                    values.append("".join(parts) + text[j:])
+                    return values
+                parts.append(text[j:k])
+                if text.startswith('"', k + 1):
+                    parts.append('"')
+                    j = k + 2
+                    continue
+                break
+            values.append("".join(parts))
+            i = k + 1
+        else:
+            k = text.find(",", i)
+            k = len(text) if k < 0 else k
+            values.append(text[i:k])
+            i = k
+        if text.startswith(",", i):
+            i += 1
+        elif len(values) < count:
+            break
+    return values
+
+
 def full_records(blocks: pl.Series) -> pl.Series:
-    """``_full_record`` of each (reference_id, header_html, body_html, hint) struct; a row without
-    the hint (a cheap test in Polars) is passed through untouched."""
+    """``_full_record`` of each (reference_id, header_html, body_html, and a flag per form) struct."""
     out = []
     for row in blocks.to_list():
-        if row["hint"]:
-            header, body = _full_record(row["reference_id"], row["header_html"], row["body_html"])
-        else:
-            header, body = row["header_html"], row["body_html"]
+        forms = frozenset(form for form in _FORMS if row[form])
+        header, body = _full_record(row["reference_id"], row["header_html"], row["body_html"], forms)
         out.append({"header_html": header, "body_html": body})
     return pl.Series(out, dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String}))
+
+
+_FORMS = ("fields", "csv", "bare", "again")
 
 
 def text_rendering(pages: pl.LazyFrame) -> pl.LazyFrame:
@@ -297,21 +394,47 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     # Copies of a cable in several mirrors differ only around the two blocks: their text, tag
     # links and content hash are computed once per distinct (meta cells, blocks) of the batch.
     key = ["reference_id", "created_at", "released_at", "classification", "origin", "header_html", "body_html"]
-    record = pl.struct(
-        pl.col("reference_id").str.strip_chars(),
-        "header_html",
-        "body_html",
-        pl.col("body_html").str.contains(_RECORD_HINT).fill_null(False).alias("hint"),
-    ).map_batches(full_records, return_dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String}))
-    texts = (
+    # Only the pages that may hold a preview and a full record (a cheap test here) go through
+    # Python: the others keep their blocks as they are, never copied out of Polars.
+    body_html = pl.col("body_html")
+    banner_serial = pl.concat_str(pl.lit(" "), body_html.str.extract(BANNER_SERIAL, 1))
+    forms = [
+        body_html.str.contains(_FIELDS_HINT, literal=True).fill_null(False).alias("fields"),
+        body_html.str.contains(_CSV_HINT).fill_null(False).alias("csv"),
+        body_html.str.contains(_BARE_HINT).fill_null(False).alias("bare"),
+        (body_html.str.count_matches(banner_serial, literal=True) >= 2).fill_null(False).alias("again"),
+    ]
+    hint = pl.any_horizontal(*[pl.col(f) for f in _FORMS]).alias("_hint")
+    record = pl.struct(pl.col("reference_id").str.strip_chars(), "header_html", "body_html", *_FORMS).map_batches(
+        full_records, return_dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String})
+    )
+    # Cached: the plain and the record branches (and the join below) read it once.
+    out = out.cache()
+    distinct = (
         out.filter(pl.col("reject_reason").is_null())
         .select(key)
         .unique(maintain_order=True)
+        .with_columns(forms)
+        .with_columns(hint)
+        .cache()
+    )
+    plain = (
+        distinct.filter(~pl.col("_hint"))
+        .with_columns(pl.col("header_html").alias("_header_html"), pl.col("body_html").alias("_body_html"))
+        .drop(*_FORMS)
+    )
+    records = (
+        distinct.filter(pl.col("_hint"))
         .with_columns(record.alias("_record"))
         .with_columns(
             pl.col("_record").struct.field("header_html").alias("_header_html"),
             pl.col("_record").struct.field("body_html").alias("_body_html"),
         )
+        .drop("_record")
+    ).drop(*_FORMS)
+    texts = (
+        pl.concat([plain, records], how="vertical")
+        .drop("_hint")
         .with_columns(
             pl.col("_body_html")
             .str.extract_all(r"<a href=[^>]*/?tag/[^>]*>[^<]*</a>")
@@ -320,7 +443,7 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
             html_to_text(pl.col("_header_html")).str.strip_chars().alias("header"),
             html_to_text(pl.col("_body_html")).alias("body"),
         )
-        .drop("_record", "_header_html", "_body_html")
+        .drop("_header_html", "_body_html")
         .with_columns(cable_content().map_batches(content_sha256, return_dtype=pl.String).alias("content_sha256"))
     )
     return out.join(texts, on=key, how="left", nulls_equal=True, maintain_order="left").select(

@@ -79,7 +79,7 @@ INLINE_MARKED_START = (
 )
 INLINE_WEAK_START = _SENTENCE_END + r"(\d{1,2}\.[ \t]+(?:[A-Z][a-z]|[A-Z]{2,}[ \t]|[xX]{4}))"
 # The first ``1.`` line of the body (paragraph 1 right under the SUBJECT line).
-FIRST_START = r"(\n[ \t]*)(¶?[ \t]*1[ \t]*\.[ \t]+[A-Z(\[])"
+FIRST_START = r"(\n[ \t]*)(¶?[ \t]*1[ \t]*\.(?:[ \t]+[A-Z(\[]|[A-Z]{2}))"
 # Paragraph 1 glued to the end of the classification reasons: ``REASON: 1.4 (b), (d) 1. (C/NF)``.
 GLUED_FIRST = r"(\d\.\d[ \t]*\([a-hA-H]\)(?:[ \t]*(?:,|AND|and)?[ \t]*\([a-hA-H]\))*[ \t]*\.?[ \t]+)(1\.[ \t]*\([A-Z])"
 # Page markers the system printed between the sections of a long cable: ``TRIPOLI 00000095  001.2 OF 002``.
@@ -106,9 +106,15 @@ PREAMBLE = (
     r"(?i)^\s*(?:C O N F|S E C R E T|UNCLAS|CONFIDENTIAL(?-u:\b)|SECRET(?-u:\b)|LIMITED OFFICIAL USE|"
     r"SENSITIVE BUT UNCLASSIFIED|FOR OFFICIAL USE ONLY|NOFORN(?-u:\b)|SIPDIS|E\.?[ \t]?O\.?[ \t]|DECL|"
     r"TAGS?[ \t]*:|SUBJ(?:ECT)?[ \t]*:|REFS?(?-u:\b)|REFTEL|CLASSIFIED BY|THIS RECORD IS A PARTIAL EXTRACT|"
-    r"PASS TO|DEPT FOR|STATE FOR|EXDIS|NODIS|LIMDIS|"
+    r"PASS TO|DEPT FOR|STATE FOR|EXDIS|NODIS|LIMDIS|DEPARTMENT[ \t]+(?:FOR|PASS)|[A-Z/]{2,12}[ \t]+(?:FOR|PASS)[ \t]+[A-Z0-9]|"  # noqa: E501
+    r"[A-Z/]{2,12}:[ \t]*PLEASE PASS|FROM[ \t]+(?:USMISSION|EMBASSY|AMEMBASSY|USDEL|USEU|USNATO)|C O R R E C T E D|"
+    r"CABLE DATED:|SENSITIVE(?:[ \t]+SIPDIS)?[ \t]*$|PAGE[ \t]+\d{2}[ \t]|[A-Z][A-Z \t]*[ \t]0{2,}\d+[ \t]+\d{3}(?-u:\b)|"  # noqa: E501
+    # a REF item the viewer marked with a pilcrow (``¶B. STATE 250490``), a year or day alone
+    r"¶?[ \t]*[A-H][.)][ \t]+(?:\d{2,4}[ \t]+)?[A-Z][A-Z \t]*[ \t]\d+|\d{1,7}[ \t]*$|"
     r"(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,)"
 )
+# A heading alone before the first paragraph (``-------\nSummary\n-------``): no paragraph.
+HEADING_ONLY = r"^[\s\-=]*[^\n]{1,60}\n[ \t]*[-=]{3,}[ \t\-=]*\s*$"
 LEVELS = {
     "U": "U",
     "UNCLASSIFIED": "U",
@@ -200,7 +206,11 @@ def paragraph(versions: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(
             pl.col("_lead")
             .list.eval(
-                pl.element().filter(~pl.element().str.contains(PREAMBLE) & (pl.element().str.strip_chars() != ""))
+                pl.element().filter(
+                    ~pl.element().str.contains(PREAMBLE)
+                    & ~pl.element().str.contains(HEADING_ONLY)
+                    & (pl.element().str.strip_chars() != "")
+                )
             )
             .list.concat(chunk)
             .alias("chunk")

@@ -94,7 +94,8 @@ def test_references(tables):
 
 def test_paragraphs(tables):
     got = rows(tables, "paragraph", "09TRIPOLI65", "number", "marking")
-    assert got[0] == (None, None)  # "LONDON FOR TSOU, PARIS FOR WALLER": unnumbered routing prose
+    # "LONDON FOR TSOU, PARIS FOR WALLER" is a routing line, header matter like "DEPT FOR": no paragraph.
+    assert got[0] == (1, "C/NF")
     assert [n for n, _ in got if n is not None] == [1, 2, 3, 4, 5, 6]
     assert {m for n, m in got if n is not None} == {"C/NF"}
     first = tables["paragraph"].filter((pl.col("reference_id") == "09TRIPOLI65") & (pl.col("number") == 1))

@@ -193,8 +193,8 @@ def test_heading_underline_and_lower_case_markings():
         PREAMBLE + "Summary\n-------\n1.  (c) The May 15 visit.\n\nSweden as a Partner\n-------------------\n"
         "2.  (u) The new government.\nJustice\n------- \n3. e-Justice Portal: Costa issued a statement."
     )
+    # The heading before paragraph 1 ("Summary" underlined) is a heading, not a paragraph.
     assert rows(body, "number", "marking", "level", "text") == [
-        (None, None, None, "Summary\n-------"),
         (1, "c", "C", "The May 15 visit.\n\nSweden as a Partner\n-------------------"),
         (2, "u", "U", "The new government.\nJustice\n-------"),
         (3, None, None, "e-Justice Portal: Costa issued a statement."),
