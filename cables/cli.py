@@ -267,7 +267,8 @@ def _jsonable(value):
     if isinstance(value, datetime | date):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     if isinstance(value, Decimal):
-        return float(value)
+        # A sum of integers is a HUGEINT, which Arrow carries as a decimal of scale 0: an integer.
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
     if isinstance(value, bytes):
         return value.hex()
     return value
@@ -365,7 +366,7 @@ def _sandboxed_query(warehouse: str | None, query: str):
     database; the database is brought up to date first, as for any reader."""
     from cables.sandbox import read_only_statement, run_query
     from flows.layout import BuildError, Warehouse
-    from flows.serve import ServeError, readable_locations, reader_database
+    from flows.serve import ServeError, readable_locations, reader_database, snapshot_of
 
     read_only_statement(query)  # refused before the warehouse is opened
     location = Warehouse.at(warehouse or settings().warehouse)
@@ -373,7 +374,8 @@ def _sandboxed_query(warehouse: str | None, query: str):
         database = reader_database(location, settings().sql_dir)
     except (ServeError, BuildError) as exc:
         _fail(str(exc))
-    return run_query(database, readable_locations(location), query, remote=bool(location.remote))
+    readable = readable_locations(location, snapshot_of(database))
+    return run_query(database, readable, query, remote=bool(location.remote))
 
 
 def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: int = 48, more: bool = False) -> str:

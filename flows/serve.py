@@ -348,18 +348,29 @@ def _follow_store(warehouse: Warehouse) -> None:
         raise ServeError(f"cannot read the warehouse at {warehouse.location}: {type(exc).__name__}: {exc}") from exc
 
 
-def readable_locations(warehouse: Warehouse) -> list[str]:
-    """What a sandboxed connection may read: the published snapshot's folder, the folders of the
-    landing files the manifest lists, ``data/reference/`` (and the store's URL for a warehouse on
-    object storage). Not the manifest, the database, the lock or the staging folders."""
+def readable_locations(warehouse: Warehouse, snapshot: str | None = None) -> list[str]:
+    """What a sandboxed connection may read: the folder of the snapshot its database names
+    (``snapshot``) and the published one (a build may publish between the two reads), the landing
+    folder, ``data/reference/`` (and the store's URL for a warehouse on object storage). Not the
+    manifest, the database, the lock, the run records or the staging folders."""
     folders = {str(REFERENCE_DIR.resolve()) + os.sep}
-    snapshot = warehouse.current_snapshot()
     if warehouse.remote:
         folders.add(warehouse.remote + "/")
-    elif snapshot is not None:
-        folders.add(str(warehouse.snapshot_dir(snapshot).resolve()) + os.sep)
-        folders |= {str(f.resolve().parent) + os.sep for f in warehouse.published_files(LANDING_TABLE)}
+        return sorted(folders)
+    for name in {snapshot, warehouse.current_snapshot()} - {None}:
+        folders.add(str(warehouse.snapshot_dir(name).resolve()) + os.sep)
+    folders.add(str((warehouse.root / LANDING_TABLE).resolve()) + os.sep)
+    folders |= {str(f.resolve().parent) + os.sep for f in warehouse.published_files(LANDING_TABLE)}
     return sorted(folders)
+
+
+def snapshot_of(database: Path) -> str | None:
+    """The snapshot a database file's views read (its ``_warehouse`` row); None when unreadable."""
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            return con.execute("select snapshot from _warehouse").fetchone()[0]
+    except duckdb.Error:
+        return None
 
 
 def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
@@ -376,7 +387,11 @@ def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.Du
         return con
     if warehouse.remote:  # its tables are read by URL, through httpfs
         enable_s3(con)
-    folders = readable_locations(warehouse)
+    try:
+        snapshot = con.execute("select snapshot from _warehouse").fetchone()[0]
+    except duckdb.Error:
+        snapshot = None
+    folders = readable_locations(warehouse, snapshot)
     con.execute(f"set allowed_directories = [{', '.join(sql_literal(f) for f in folders)}]")
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")

@@ -242,5 +242,17 @@ def paragraph(versions: pl.LazyFrame) -> pl.LazyFrame:
         marking_level(pl.col("marking")).alias("level"),
         marking_caveats(pl.col("marking")).alias("caveats"),
         "text",
+        joined_text(pl.col("text")).alias("text_joined"),
         pl.col("text").str.count_matches(REDACTION).cast(pl.Int32).alias("redactions"),
+    )
+
+
+def joined_text(text: pl.Expr) -> pl.Expr:
+    """The text with the cable's hard line breaks joined: a word cut by a hyphen at a line end is
+    whole again (``high-\nlevel`` -> ``high-level``), any other break and the blanks around it are
+    one space, so ``text_joined ilike '%human rights%'`` finds the phrase across a line break."""
+    return (
+        text.str.replace_all(r"(\w)-[ \t]*\n[ \t]*([a-z])", "${1}-${2}")
+        .str.replace_all(r"[ \t]*\n\s*", " ")
+        .str.strip_chars()
     )

@@ -245,7 +245,7 @@ def test_paragraph_classification_mix_counts_other_and_unmarked(con):
     assert mix["other_paragraphs"] == sum(n for lv, n in levels.items() if lv not in ("S", "C", "U", None))
     assert mix["unmarked_paragraphs"] == levels[None]
     assert con.execute("select count(*) from paragraph_classification_mix").fetchone()[0] == 32
-    assert con.execute("select sum(paragraphs) from paragraph_classification_mix").fetchone()[0] == 276
+    assert con.execute("select sum(paragraphs) from paragraph_classification_mix").fetchone()[0] == 267
 
 
 # ---------------------------------------------------------------- citations

@@ -215,3 +215,13 @@ def test_redacted_paragraphs_and_paragraph_one_under_the_subject():
         (4, "XXXXXXXXXXXX", 1),
         (5, "Comment: The release.", 0),
     ]
+
+
+def test_joined_text_finds_a_phrase_across_a_line_break():
+    body = PREAMBLE + "1. (C) The Ambassador raised human\nrights and a high-\nlevel visit.\n\n2. (U) Second."
+    (first, second) = rows(body, "text", "text_joined")
+    assert first == (
+        "The Ambassador raised human\nrights and a high-\nlevel visit.",
+        "The Ambassador raised human rights and a high-level visit.",
+    )
+    assert second == ("Second.", "Second.")
