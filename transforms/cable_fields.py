@@ -587,6 +587,7 @@ _GLUED_MIXED = re.compile(
     rf"(?:[.!?”\")\]*]|[xX]{{4,}}|[ \t]{{2}})[ \t]+(?P<name>(?:{_PARTICLE}[ \t]+)?[A-Z][a-z][A-Za-z'\-]+"
     r"(?:[ \t]+[A-Z][a-z][A-Za-z'\-]+)?)$"
 )
+_PLAIN_NAME = re.compile(r"[A-Z][A-Z'\-]{2,20}")
 # Words that end cables without being names.
 NOT_SIGNERS = {
     "NNNN", "BT", "SIPDIS", "UNCLASSIFIED", "UNCLAS", "CONFIDENTIAL", "SECRET", "NOFORN", "END", "TEXT", "COMMENT",
@@ -600,6 +601,10 @@ def signer_of(body: str | None) -> str | None:
     body ends with anything else."""
     if not body:
         return None
+    end = body.rstrip()
+    plain = _PLAIN_NAME.fullmatch(end[end.rfind("\n") + 1 :].strip())
+    if plain and plain.group(0) not in NOT_SIGNERS:  # most cables end with the name alone: ``STEVENS``
+        return plain.group(0)
     lines = body[-700:].replace("\r", "").split("\n")
     while lines and _TRAILER_LINE.match(lines[-1].strip()):
         lines.pop()

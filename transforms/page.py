@@ -170,10 +170,23 @@ _BANNER_TEXT = (
     r"[^\n&<]{0,60}?[ \t](\d{3,7})(?:[ \t]|&|\n|$)"
 )
 _BANNER = re.compile(r"^[ \t]*" + _BANNER_TEXT)
+_BANNER_AT = re.compile(_BANNER_TEXT)  # matched at a position (``^`` holds only at the string's start)
 # A SUBJECT line (and its continuation), up to a blank line or a preview's cut mark ``...``.
 _SUBJECT_LINE = re.compile(rf"(?is)(?:^|{_NL})[ \t]*(SUBJ(?:ECT)?[ \t]*:.*?)(?:(?:\s|{_NL})*\.\.\.|{_NL}[ \t]*{_NL}|$)")
 # A cheap test in Polars: the serial as the banner prints it occurs twice in the body.
 BANNER_SERIAL = r"^\s*" + _BANNER_TEXT
+
+
+def _repeats(body: str, words: list[str], start: int):
+    """Where the banner ``words`` open the text again after ``start`` (any blanks or encoded line
+    breaks between the words), found by the first word, then checked word by word."""
+    position = body.find(words[0], start)
+    while position >= 0:
+        if position == 0 or body[position - 1] in " \t\n;>.":
+            found = _BANNER_AT.match(body, position)
+            if found and found.group(0).replace("&#x000A;", " ").split() == words:
+                yield position
+        position = body.find(words[0], position + 1)
 
 
 def _after_preview(reference_id: str, body: str) -> str:
@@ -188,10 +201,9 @@ def _after_preview(reference_id: str, body: str) -> str:
     if not serial or not first or int(first.group(1)) != int(serial.group(1)):
         return body
     words = first.group(0).split()
-    again = re.compile(r"(?:^|(?<=[\s;>.]))" + r"(?:\s|&#x000A;)+".join(re.escape(w) for w in words) + r"(?![\d])")
     offset = len(body) - len(start)
-    for match in again.finditer(body, offset + first.end()):
-        rest, preview = body[match.start() :], body[: match.start()]
+    for position in _repeats(body, words, offset + first.end()):
+        rest, preview = body[position:], body[:position]
         if len(rest) > len(preview) - offset:
             # Some records print the text without its SUBJECT line: the preview's is kept then.
             subject = _SUBJECT_LINE.search(preview)
@@ -408,15 +420,12 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     record = pl.struct(pl.col("reference_id").str.strip_chars(), "header_html", "body_html", *_FORMS).map_batches(
         full_records, return_dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String})
     )
-    # Cached: the plain and the record branches (and the join below) read it once.
-    out = out.cache()
     distinct = (
         out.filter(pl.col("reject_reason").is_null())
         .select(key)
         .unique(maintain_order=True)
         .with_columns(forms)
         .with_columns(hint)
-        .cache()
     )
     plain = (
         distinct.filter(~pl.col("_hint"))
