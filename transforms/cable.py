@@ -86,11 +86,15 @@ def tag_list(tag_links: pl.Expr, body: pl.Expr) -> pl.Expr:
     links = tag_links.list.eval(pl.element().str.to_uppercase().str.strip_chars(" ,"))
     n = links.list.len()
     extends = (from_line.list.len() > n) & (from_line.list.head(n) == links)
-    tags = (
+    return (
         pl.when((n > 0) & ~extends).then(links).otherwise(from_line).list.eval(pl.element().filter(pl.element() != ""))
     )
-    # A page that prints a preview then the start of the text again (cut short) lists its tags
-    # twice in a row: they are read once.
+
+
+def tags_read_once(tags: pl.Expr) -> pl.Expr:
+    """A tag list printed twice in a row, read once: a page that prints a preview then the start of
+    the text again (cut short) lists its tags twice. ``tags`` should be a column, not an expression
+    to evaluate again for each of its uses."""
     half = tags.list.len() // 2
     twice = (tags.list.len() > 0) & (tags.list.len() % 2 == 0) & (tags.list.head(half) == tags.list.tail(half))
     return pl.when(twice).then(tags.list.head(half)).otherwise(tags)
@@ -150,6 +154,7 @@ def cable_version(parsed: pl.LazyFrame) -> pl.LazyFrame:
             "header",
             "body",
         )
+        .with_columns(tags_read_once(pl.col("tags")))
     )
 
 

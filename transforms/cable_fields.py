@@ -631,8 +631,12 @@ def signer_of(body: str | None) -> str | None:
 
 
 def signer(body: pl.Expr) -> pl.Expr:
-    """The signer of each body (``signer_of``), read from its last 700 characters."""
-    return body.str.slice(-700).map_elements(signer_of, return_dtype=pl.String, skip_nulls=True)
+    """The signer of each body (``signer_of``), read from its last 700 characters; a body whose last
+    line is a name alone (most) is read in Polars, the rest in Python."""
+    plain = body.str.extract(r"(?:^|\n)[ \t]*(" + _PLAIN_NAME.pattern + r")\s*$", 1)
+    plain = pl.when(plain.is_in(sorted(NOT_SIGNERS)).not_()).then(plain)
+    rest = pl.when(plain.is_null()).then(body.str.slice(-700))
+    return pl.coalesce(plain, rest.map_elements(signer_of, return_dtype=pl.String, skip_nulls=True))
 
 
 # ---- a page marker glued to the subject ---------------------------------------------------------

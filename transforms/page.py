@@ -102,6 +102,7 @@ _NL = r"(?:&#x000A;|&#x000a;|&#10;|\r?\n)"
 # Cheap tests in Polars of which form a page may hold; only those pages go through Python.
 _FIELDS_HINT = "header ends"
 _CSV_HINT = r"\d{1,7},\d{1,2}/\d{1,2}/\d{4}[ \t]+[\d:]+,\d\d[A-Z]"
+_DATE_HINT = r"[0-9]{4}-[0-9][0-9]-[0-9][0-9]"
 _BARE_HINT = r"(?:^|&#x000A;|\n)[ \t]*\d{1,7}[ \t]*(?:(?:&#x000A;|\n)[ \t]*)+\d{4}-\d\d-\d\d"
 _FIELDS_RECORD = re.compile(
     rf"(?s)(?:^|{_NL})[ \t]*id:[ \t]*\d+[ \t]*{_NL}[ \t]*date:[^\n]*?{_NL}[ \t]*refid:[ \t]*(?P<refid>[0-9A-Z]+)"
@@ -253,13 +254,18 @@ def _csv_fields(text: str, count: int) -> list[str]:
 
 
 def full_records(blocks: pl.Series) -> pl.Series:
-    """``_full_record`` of each (reference_id, header_html, body_html, and a flag per form) struct."""
-    out = []
-    for row in blocks.to_list():
+    """``_full_record`` of each (reference_id, header_html, body_html, and a flag per form) struct;
+    null where no form is flagged (only those rows are copied into Python)."""
+    dtype = pl.Struct({"header_html": pl.String, "body_html": pl.String})
+    flagged = pl.Series([False] * len(blocks), dtype=pl.Boolean)
+    for form in _FORMS:
+        flagged = flagged | blocks.struct.field(form).cast(pl.Boolean).fill_null(False)
+    out: list[dict | None] = [None] * len(blocks)
+    for index, row in zip(flagged.arg_true().to_list(), blocks.filter(flagged).to_list(), strict=True):
         forms = frozenset(form for form in _FORMS if row[form])
         header, body = _full_record(row["reference_id"], row["header_html"], row["body_html"], forms)
-        out.append({"header_html": header, "body_html": body})
-    return pl.Series(out, dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String}))
+        out[index] = {"header_html": header, "body_html": body}
+    return pl.Series(out, dtype=dtype)
 
 
 _FORMS = ("fields", "csv", "bare", "again")
@@ -413,38 +419,30 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
     forms = [
         body_html.str.contains(_FIELDS_HINT, literal=True).fill_null(False).alias("fields"),
         body_html.str.contains(_CSV_HINT).fill_null(False).alias("csv"),
-        body_html.str.contains(_BARE_HINT).fill_null(False).alias("bare"),
+        # The full test only where a date as the record prints it occurs (a literal-led search).
+        pl.when(body_html.str.contains(_DATE_HINT)).then(body_html).str.contains(_BARE_HINT).fill_null(False).alias("bare"),
         (body_html.str.count_matches(banner_serial, literal=True) >= 2).fill_null(False).alias("again"),
     ]
-    hint = pl.any_horizontal(*[pl.col(f) for f in _FORMS]).alias("_hint")
-    record = pl.struct(pl.col("reference_id").str.strip_chars(), "header_html", "body_html", *_FORMS).map_batches(
-        full_records, return_dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String})
+    hint = pl.any_horizontal(*[pl.col(f) for f in _FORMS])
+    record = (
+        pl.when(hint)
+        .then(pl.struct(pl.col("reference_id").str.strip_chars(), "header_html", "body_html", *_FORMS))
+        .map_batches(full_records, return_dtype=pl.Struct({"header_html": pl.String, "body_html": pl.String}))
     )
     distinct = (
         out.filter(pl.col("reject_reason").is_null())
         .select(key)
         .unique(maintain_order=True)
         .with_columns(forms)
-        .with_columns(hint)
-    )
-    plain = (
-        distinct.filter(~pl.col("_hint"))
-        .with_columns(pl.col("header_html").alias("_header_html"), pl.col("body_html").alias("_body_html"))
-        .drop(*_FORMS)
-    )
-    records = (
-        distinct.filter(pl.col("_hint"))
         .with_columns(record.alias("_record"))
         .with_columns(
-            pl.col("_record").struct.field("header_html").alias("_header_html"),
-            pl.col("_record").struct.field("body_html").alias("_body_html"),
+            pl.coalesce(pl.col("_record").struct.field("header_html"), "header_html").alias("_header_html"),
+            pl.coalesce(pl.col("_record").struct.field("body_html"), "body_html").alias("_body_html"),
         )
-        .drop("_record")
-    ).drop(*_FORMS)
+        .drop("_record", *_FORMS)
+    )
     texts = (
-        pl.concat([plain, records], how="vertical")
-        .drop("_hint")
-        .with_columns(
+        distinct.with_columns(
             pl.col("_body_html")
             .str.extract_all(r"<a href=[^>]*/?tag/[^>]*>[^<]*</a>")
             .list.eval(html_to_text(pl.element()).str.strip_chars())
