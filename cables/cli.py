@@ -55,13 +55,13 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _open(warehouse: str | None, *, search: bool = False):
+def _open(warehouse: str | None):
     from flows.layout import BuildError, Warehouse
     from flows.serve import ServeError, connect_read_only
 
     cfg = settings()
     try:
-        return connect_read_only(Warehouse.at(warehouse or cfg.warehouse), cfg.sql_dir, search=search)
+        return connect_read_only(Warehouse.at(warehouse or cfg.warehouse), cfg.sql_dir)
     except (ServeError, BuildError) as exc:
         _fail(str(exc))
 
@@ -494,7 +494,7 @@ def export(
 
 @main.command()
 @click.argument("query")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Hits shown at most.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Cables shown at most.")
 @click.option(
     "--in",
     "kind",
@@ -503,41 +503,104 @@ def export(
     show_default=True,
     help="Search paragraphs, subjects, or both.",
 )
-@click.option("--all-words", is_flag=True, help="Only hits holding every word of QUERY (default: any word).")
+@click.option("--any-word", is_flag=True, help="A document needs one word of QUERY, not all (OR instead of AND).")
+@click.option("--origin", default=None, help='Only cables from this post, e.g. "Embassy Cairo" (any case).')
+@click.option("--tag", default=None, help="Only cables with this tag, e.g. PGOV.")
+@click.option("--classification", default=None, help="Only cables of this classification, e.g. SECRET//NOFORN.")
+@click.option(
+    "--from",
+    "since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only cables written on or after this day (YYYY-MM-DD).",
+)
+@click.option(
+    "--to", "until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only cables written on or before this day."
+)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
+    type=click.Choice(["table", "csv", "json", "parquet"]),
+    default="table",
     show_default=True,
-    help="Output format.",
+    help="table: for reading; csv, parquet: one row per cable; json: with its best paragraphs.",
 )
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (needed for parquet).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 @_warehouse_option
-def search(query: str, limit: int, kind: str, all_words: bool, fmt: str, warehouse: str | None) -> None:
-    """Full-text search over cable subjects and paragraphs, best match first (BM25).
+def search(
+    query: str,
+    limit: int,
+    kind: str,
+    any_word: bool,
+    origin: str | None,
+    tag: str | None,
+    classification: str | None,
+    since,
+    until,
+    fmt: str,
+    out: Path | None,
+    overwrite: bool,
+    warehouse: str | None,
+) -> None:
+    """Full-text search of cable subjects and paragraphs: one hit per cable, best first (BM25, a
+    subject match weighing twice a paragraph's), with its best paragraphs and the matching words
+    between ** marks.
 
-    Case, accents and word endings do not matter ("assurance" finds "ASSURANCES"); stopwords are
-    ignored. Exits 0 with a message when nothing matches.
+    \b
+    QUERY words must all match; OR, NOT (or -word), parentheses as usual;
+    "human rights" for a phrase; qadhaf* for a prefix; qaddafi~ (or ~2) for spelling variants;
+    filters inside QUERY: origin:"Embassy Cairo" tag:PGOV classification:SECRET year:2009
+    year:[2008 TO 2010] date:[2009-01-01 TO 2009-06-30] id:09CAIRO231 subject:word.
+    Case, accents and word endings do not matter. Exits 0 with a message when nothing matches.
     """
-    from dataclasses import asdict
-
-    from cables.search import SearchError, format_hits
+    from cables.exporting import ExportError, check_output
+    from cables.search import Filters, SearchError, format_hits, hits_csv, hits_json, write_hits_parquet
     from cables.search import search as run_search
+    from flows.layout import Warehouse
+    from flows.search_index import reader_index
+    from flows.serve import ServeError
 
-    con = _open(warehouse, search=True)
+    if fmt == "parquet" and out is None:
+        _fail("--format parquet writes a file: give --out FILE")
+    wh = Warehouse.at(warehouse or settings().warehouse)
+    if out is not None:
+        try:
+            check_output(out, protected=wh.location, overwrite=overwrite)
+        except ExportError as exc:
+            _fail(str(exc))
+    filters = Filters(
+        origin=origin,
+        tag=tag,
+        classification=classification,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
     try:
-        hits = run_search(con, query, limit=limit, kind=kind, all_terms=all_words)
-    except (ValueError, SearchError) as exc:
+        hits = run_search(reader_index(wh), query, limit=limit, kind=kind, filters=filters, any_word=any_word)
+    except (ValueError, SearchError, ServeError) as exc:
         _fail(str(exc))
-    finally:
-        con.close()
-    if fmt == "json":
-        json.dump([asdict(h) for h in hits], sys.stdout, default=str)
-        sys.stdout.write("\n")
-    elif hits:
-        click.echo(format_hits(hits))
+    if fmt == "parquet":
+        write_hits_parquet(hits, out)
+        click.echo(f"wrote {len(hits)} hits to {out}")
+        return
+    if fmt == "csv":
+        text = hits_csv(hits)
+    elif fmt == "json":
+        text = hits_json(hits) + "\n"
     else:
-        click.echo(f"no match for {query!r}")
+        text = (format_hits(hits) if hits else f"no match for {query!r}") + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(hits)} hits to {out}")
 
 
 @main.command()

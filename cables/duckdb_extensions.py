@@ -9,7 +9,7 @@ import duckdb
 
 
 def extension_file(name: str, error: type[Exception]) -> Path:
-    """The file of the DuckDB extension ``name`` (``fts``, ``httpfs``) that the package
+    """The file of the DuckDB extension ``name`` (``httpfs``) that the package
     ``duckdb-extension-<name>`` ships for this DuckDB, to ``LOAD``; ``error`` says what to
     install when the package or the file is missing."""
     wanted = f"pip install duckdb-extension-{name}=={duckdb.__version__}"

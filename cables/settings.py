@@ -25,8 +25,8 @@ class Settings(BaseSettings):
     # Parse batches run this many at a time (0: one per CPU), each of at most batch_pages pages.
     parse_workers: int = 0
     batch_pages: int = 5000
-    # Build the full-text index of subjects and paragraphs (`cables search`) with the views; it
-    # takes most of the views' time on a large warehouse.
+    # Build the search index of subjects and paragraphs (`cables search`) with each snapshot; a
+    # build updates it for the cables it touched.
     search_index: bool = True
     # DuckDB's memory limit while it builds cables.duckdb (the search index spills beyond it).
     build_memory_limit: str = "2GB"

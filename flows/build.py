@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
+from cables.search import is_index
 from cables.settings import settings
 from flows import object_store
 from flows.landing import land_source
@@ -42,6 +43,7 @@ from flows.publish import (
     write_pass,
 )
 from flows.runners import task_runner, task_slots
+from flows.search_index import index_path, update_search_index
 from flows.serve import build_database, database_snapshot
 
 # Called with (pages parsed, pages to parse) after each parse batch; `cables build` draws its
@@ -129,6 +131,19 @@ def publish(
         "snapshot": snapshot,
         "data_warnings": warnings,
     }
+
+
+@task(name="index-search")
+def index_search(
+    warehouse: str, snapshot: str, previous: str | None, parsed_dir: str | None, incremental: bool
+) -> dict:
+    """The search index of the staged ``snapshot``: the ``previous`` snapshot's, with the documents
+    of the cables this build touched replaced when ``incremental``; else built whole."""
+    wh = Warehouse.at(warehouse)
+    cables = affected_cables(Path(parsed_dir)) if incremental and parsed_dir else None
+    done = update_search_index(wh, snapshot, previous, cables, threads=settings().workers())
+    get_run_logger().info("search index: %s", done)
+    return done
 
 
 @task(name="build-views")
@@ -271,6 +286,7 @@ def build_warehouse(
             # This run recorded pages it could not take in (fetch failures, pages over the size cap).
             failed_now = bool(wh.fetch_failure_files(run_id))
             snapshot = None
+            searched = None
             if new_files or failed_now:
                 batches = plan_batches(new_files, slots, cfg.batch_pages)
                 pages = _parse(pool, batches, parsed, 0, slots)
@@ -306,6 +322,18 @@ def build_warehouse(
                 ).result()
                 counts, snapshot = published_tables["rows"], published_tables["snapshot"]
                 lap("publish")
+                if cfg.search_index:
+                    searched = pool.submit(
+                        index_search,
+                        {
+                            "warehouse": str(wh.root),
+                            "snapshot": snapshot,
+                            "previous": (previous or {}).get("snapshot"),
+                            "parsed_dir": str(parsed),
+                            "incremental": not full,
+                        },
+                    ).result()
+                    lap("search")
                 parse = {"mode": "full" if full else "incremental", "pages": pages, "write_tasks": len(passes)}
                 parse |= published_tables
             else:
@@ -313,6 +341,21 @@ def build_warehouse(
                 counts = previous["rows"]
                 parse = {"mode": "none", "pages": 0, "write_tasks": 0, "rows": counts, "cables_touched": 0}
                 logger.info("nothing new in %s: the tables are unchanged", source_path)
+                current = previous.get("snapshot")
+                if cfg.search_index and current and not is_index(index_path(wh, current)):
+                    # A warehouse built without the index (or by an older version) gets it once,
+                    # added to its snapshot by a rename; the index is not opened otherwise.
+                    searched = pool.submit(
+                        index_search,
+                        {
+                            "warehouse": str(wh.root),
+                            "snapshot": current,
+                            "previous": None,
+                            "parsed_dir": None,
+                            "incremental": False,
+                        },
+                    ).result()
+                    lap("search")
             earlier = [] if full_rebuild or previous is None else previous.get("sources", [])
             views = fingerprint(cfg.sql_dir)
             # The commit: the manifest's rename publishes the new snapshot and landing, whole.
@@ -347,6 +390,7 @@ def build_warehouse(
                 object_store.collect_garbage(wh)
         finally:
             wh.cleanup(run_id)
+        parse["search_index"] = searched
         run = run_record(manifest, landing, seconds, started_at, str(source_path), parse)
         written = wh.write_run(run)
         if wh.remote:

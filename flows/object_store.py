@@ -136,9 +136,10 @@ def push(wh: Warehouse, manifest: dict, previous: dict | None) -> None:
         old = (previous or {}).get("snapshot")
         old_files = {}
         if old and old != snapshot:
-            for file in wh.snapshot_dir(old).rglob("*.parquet"):
+            for file in _files(wh.snapshot_dir(old)):
                 old_files[_inode(file)] = file
-        for file in sorted(wh.snapshot_dir(snapshot).rglob("*.parquet")):
+        # Its tables and its search index (whose unchanged segments are links to the old one's).
+        for file in _files(wh.snapshot_dir(snapshot)):
             key = f"{base}/{file.relative_to(wh.root).as_posix()}"
             if key in present:  # already on the store
                 continue
@@ -154,6 +155,25 @@ def push(wh: Warehouse, manifest: dict, previous: dict | None) -> None:
         fs.copy(list(copies), list(copies.values()))
     crash_point("push")
     fs.put_file(str(wh.manifest_path), f"{base}/{MANIFEST_FILE}")
+
+
+def _files(folder: Path) -> list[Path]:
+    """The files of a snapshot folder, sorted; not the search index's lock files."""
+    return sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith(".tantivy-"))
+
+
+def pull_index(wh: Warehouse, snapshot: str) -> None:
+    """Bring the search index of ``snapshot`` from the store into the work folder (the files it
+    lacks; the version file last, so an interrupted pull is not taken for an index)."""
+    from cables.search import INDEX_DIR, VERSION_FILE
+
+    fs, base = filesystem(), _key(wh.remote)
+    prefix = f"{base}/{SNAPSHOTS_DIR}/{snapshot}/{INDEX_DIR}"
+    keys = fs.find(prefix)
+    wanted = {key: wh.root / key[len(base) + 1 :] for key in keys if not key.endswith("/" + VERSION_FILE)}
+    _download(fs, {k: p for k, p in wanted.items() if not p.exists()}, wh)
+    last = {key: wh.root / key[len(base) + 1 :] for key in keys if key.endswith("/" + VERSION_FILE)}
+    _download(fs, last, wh, overwrite=True)
 
 
 def _inode(path: Path) -> tuple[int, int]:

@@ -1,105 +1,171 @@
-"""Search index: cable subjects and paragraphs as one table of documents, with a BM25 (fts) index."""
+"""The search index of a snapshot: built whole, or updated for the cables a build touched.
+
+The index lives in the snapshot's folder (``tables/<snapshot>/search/``), so it is published
+with the tables by the same commit, kept with them while readers may use them, and deleted with
+them by garbage collection. An update starts from the previous snapshot's index, hard-linked
+file by file (tantivy never rewrites a file: it writes new segment and delete files and swaps
+its ``meta.json`` by rename), deletes the documents of the touched cables and adds theirs again.
+"""
 
 from __future__ import annotations
 
-import duckdb
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
 
-from cables.search import INDEX_SCHEMA, SEARCH_TABLE, load_fts
-from cables.sqlquote import sql_identifier, sql_literal
+import polars as pl
+import tantivy
 
-SEARCH_COMMENT = (
-    "one row per searchable document: a cable's subject (position null) or one of its paragraphs; "
-    f"full-text index in schema {INDEX_SCHEMA} (cables.search)"
-)
+from cables.search import INDEX_DIR, INDEX_VERSION, VERSION_FILE, is_index, register_analyzers, schema, utc
+from flows.layout import Warehouse, crash_point, table_files
+from transforms.search_document import search_document
 
-# One document per non-empty subject and per non-empty paragraph, the subject first in each cable.
-# The documents are numbered on their keys alone (the text is not read into the sort), then the
-# text is joined to the numbers: sorting it with the text needed more than 2 GB at the release's
-# scale. The text is only needed to build the index: it stays in a temporary table, outside the file.
-_DOCUMENT_TEXT = """
-select 'subject' as kind, reference_id, null::integer as position, null::integer as number, subject as text
-from cable
-where nullif(trim(subject), '') is not null
-union all
-select 'paragraph' as kind, reference_id, position, number, text
-from paragraph
-where nullif(trim(text), '') is not null
-"""
-
-_KEYS_TEMP_SQL = f"""
-create or replace temp table {SEARCH_TABLE}_keys as
-select
-    (row_number() over (order by reference_id, position nulls first))::integer as doc_id,
-    kind,
-    reference_id,
-    position,
-    number,
-from ({_DOCUMENT_TEXT})
-"""
-
-_DOCUMENTS_SQL = f"""
-create or replace temp table {SEARCH_TABLE} as
-select k.doc_id, d.text
-from ({_DOCUMENT_TEXT}) as d
-inner join temp.{SEARCH_TABLE}_keys as k
-    on d.reference_id = k.reference_id and coalesce(d.position, 0) = coalesce(k.position, 0)
-"""
-
-SEARCH_COLUMNS = {
-    "doc_id": "document key of the full-text index (fts_main_search_document.match_bm25(doc_id, query))",
-    "kind": "subject or paragraph",
-    "reference_id": "the cable (cable.reference_id)",
-    "position": "the paragraph's position in the cable (paragraph.position); null for the subject",
-    "number": "the paragraph's printed number (paragraph.number); null for the subject or an unnumbered paragraph",
-}
-
-# English stemmer and stopwords; case and accents folded; letters and digits kept ("UNSCR 1737").
-_INDEX_SQL = f"""
-pragma create_fts_index(
-    {sql_literal(SEARCH_TABLE)}, 'doc_id', 'text',
-    stemmer = 'english',
-    stopwords = 'english',
-    ignore = '[^a-z0-9]+',
-    strip_accents = 1,
-    lower = 1,
-    overwrite = 1
-)
-"""
+# The writer's memory, split between its threads (tantivy needs at least 15 MB per thread).
+WRITER_HEAP = 256_000_000
 
 
-# What the database keeps of each document: its key and where it is, not its text.
-_KEYS_SQL = """
-create table {table} as
-select doc_id, kind, reference_id, position, number
-from temp.{temp}_keys
-order by doc_id
-"""
+def index_path(warehouse: Warehouse, snapshot: str) -> Path:
+    """Where the index of ``snapshot`` is."""
+    return warehouse.snapshot_dir(snapshot) / INDEX_DIR
 
 
-def build_search_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Index the subjects and paragraphs of ``con``'s ``cable`` and ``paragraph`` views for search.
-
-    Writes the table ``search_document`` (one row per document, without its text) and the BM25
-    index in schema ``fts_main_search_document``; any earlier index is replaced.
-
-    Args:
-        con: A read-write connection to the database being built, its views already created.
-    """
-    load_fts(con)
-    # Fully qualified: while the temporary table lives, `main.search_document` would name it.
-    table = f"{sql_identifier(con.execute('select current_database()').fetchone()[0])}.main.{SEARCH_TABLE}"
-    progress_bar = con.execute("select current_setting('enable_progress_bar')").fetchone()[0]
-    con.execute("set enable_progress_bar = false")
+def update_search_index(
+    warehouse: Warehouse,
+    snapshot: str,
+    previous: str | None,
+    cables: pl.DataFrame | None,
+    *,
+    threads: int = 2,
+) -> dict:
+    """Write the index of the staged ``snapshot``: the ``previous`` snapshot's index with the
+    documents of ``cables`` (``reference_id``; a build's touched cables) replaced, or, when
+    ``cables`` is None or the previous snapshot has no index of this version, a new index of
+    every cable. Returns what it did: mode, cables, documents added, seconds."""
+    start = time.perf_counter()
+    target = index_path(warehouse, snapshot)
+    old = index_path(warehouse, previous) if previous and previous != snapshot else None
+    incremental = cables is not None and old is not None and is_index(old)
+    work = target.parent / f".{INDEX_DIR}.{uuid.uuid4().hex[:8]}.tmp"
+    shutil.rmtree(target, ignore_errors=True)
     try:
-        con.execute(f"drop table if exists {table}")
-        con.execute(_KEYS_TEMP_SQL)
-        con.execute(_DOCUMENTS_SQL)
-        con.execute(_INDEX_SQL)
-        con.execute(_KEYS_SQL.format(table=table, temp=SEARCH_TABLE))
+        if incremental:
+            _link_tree(old, work)
+        else:
+            work.mkdir(parents=True)
+        index = register_analyzers(tantivy.Index(schema(), path=str(work), reuse=incremental))
+        writer = index.writer(WRITER_HEAP, threads)
+        ids = cables["reference_id"].to_list() if incremental else None
+        for reference_id in ids or []:
+            writer.delete_documents_by_term("reference_id", reference_id)
+        added = 0
+        for frame in _documents(warehouse, snapshot, ids):
+            added += add_documents(writer, frame)
+        crash_point("search")
+        writer.commit()
+        writer.wait_merging_threads()
+        (work / VERSION_FILE).write_text(json.dumps({"version": INDEX_VERSION, "snapshot": snapshot}))
+        os.replace(work, target)
     finally:
-        con.execute(f"drop table if exists temp.{SEARCH_TABLE}")
-        con.execute(f"drop table if exists temp.{SEARCH_TABLE}_keys")
-        con.execute(f"set enable_progress_bar = {str(bool(progress_bar)).lower()}")
-    con.execute(f"comment on table {table} is {sql_literal(SEARCH_COMMENT)}")
-    for column, text in SEARCH_COLUMNS.items():
-        con.execute(f"comment on column {table}.{column} is {sql_literal(text)}")
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "mode": "incremental" if incremental else "full",
+        "cables": len(ids) if incremental else None,
+        "documents_added": added,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """``source``'s files hard-linked into ``target`` (copied where links are not possible); the
+    writer's lock files are left behind."""
+    target.mkdir(parents=True)
+    for file in source.iterdir():
+        if file.name.startswith(".tantivy-") or file.name == VERSION_FILE or not file.is_file():
+            continue
+        try:
+            os.link(file, target / file.name)
+        except OSError:
+            shutil.copy2(file, target / file.name)
+
+
+def _documents(warehouse: Warehouse, snapshot: str, ids: list[str] | None):
+    """The search documents of the snapshot's cables (of ``ids`` only, when given), a table file
+    at a time: ``cable`` and ``paragraph`` are cut into the same files (year, part)."""
+    root = warehouse.snapshot_dir(snapshot)
+    cable_files = table_files(root / "cable", "cable")
+    if ids is not None:
+        from flows.publish import table_file
+
+        wanted = set(pl.DataFrame({"reference_id": ids}).select(table_file(pl.col("reference_id"))).to_series())
+        cable_files = [f for f in cable_files if f.relative_to(root / "cable").as_posix() in wanted]
+    for cable_file in cable_files:
+        relative = cable_file.relative_to(root / "cable")
+        paragraph_file = root / "paragraph" / relative
+        cables = pl.scan_parquet(cable_file, hive_partitioning=False)
+        paragraphs = (
+            pl.scan_parquet(paragraph_file, hive_partitioning=False)
+            if paragraph_file.exists()
+            else pl.LazyFrame(
+                schema={"reference_id": pl.String, "position": pl.Int32, "number": pl.Int32, "text_joined": pl.String}
+            )
+        )
+        if ids is not None:
+            keep = pl.col("reference_id").is_in(ids)
+            cables, paragraphs = cables.filter(keep), paragraphs.filter(keep)
+        yield search_document(cables, paragraphs).collect()
+
+
+def add_documents(writer: tantivy.IndexWriter, documents: pl.DataFrame) -> int:
+    """Add the rows of ``documents`` (``search_document``'s columns) to the index; returns how many."""
+    for row in documents.iter_rows(named=True):
+        doc = tantivy.Document(
+            reference_id=row["reference_id"],
+            kind=row["kind"],
+            position=row["position"],
+            subject=row["subject"],
+        )
+        if row["url"]:
+            doc.add_text("url", row["url"])
+        # A subject is in ``text`` too: scored like a (short) paragraph, plus its ``title`` match.
+        doc.add_text("text", row["text"])
+        if row["kind"] == "subject":
+            doc.add_text("title", row["text"])
+        if row["number"] is not None:
+            doc.add_integer("number", row["number"])
+        for name in ("origin", "classification"):
+            if row[name]:
+                doc.add_text(name, row[name])
+        for tag in row["tags"]:
+            doc.add_text("tag", tag)
+        if row["created_at"] is not None:
+            doc.add_date("date", utc(row["created_at"]))
+            doc.add_integer("year", row["year"])
+        writer.add_document(doc)
+    return documents.height
+
+
+def reader_index(warehouse: Warehouse) -> Path:
+    """The index a reader searches: the published snapshot's (for a warehouse on object storage,
+    its files brought into the local work folder first, once per snapshot)."""
+    from flows.serve import ServeError, follow_store
+
+    if warehouse.remote:
+        follow_store(warehouse)
+    snapshot = warehouse.current_snapshot()
+    if snapshot is None:
+        where = warehouse.location
+        raise ServeError(f"no warehouse at {where} (run `cables build --warehouse {where}` first)")
+    path = index_path(warehouse, snapshot)
+    if warehouse.remote and not is_index(path):
+        from flows.object_store import pull_index
+
+        try:
+            pull_index(warehouse, snapshot)
+        except Exception as exc:  # s3fs and botocore raise their own kinds
+            raise ServeError(
+                f"cannot read the search index at {warehouse.location}: {type(exc).__name__}: {exc}"
+            ) from exc
+    return path

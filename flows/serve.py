@@ -13,12 +13,10 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from cables.search import SearchError, load_fts
 from cables.sqlquote import sql_identifier, sql_literal
 from flows.layout import LANDING_TABLE, SCHEMA_VERSION, TABLES, BuildError, Warehouse, crash_point, utc_now
 from flows.lookups import REFERENCE_DIR
 from flows.object_store import enable_s3
-from flows.search_index import build_search_index
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # The schema of cables.duckdb that holds the rows of the views of sql/ (see materialise_views).
@@ -189,23 +187,20 @@ def database_snapshot(warehouse: Warehouse) -> str | None:
         return None
 
 
-def build_database(
-    warehouse: Warehouse, sql_dir: Path, *, search_index: bool | None = None, seconds: dict | None = None
-) -> Path:
+def build_database(warehouse: Warehouse, sql_dir: Path, *, seconds: dict | None = None) -> Path:
     """Write ``cables.duckdb``: a view per table (absolute Parquet paths, or ``s3://`` URLs for a
-    warehouse on object storage) and per ``.sql`` file, and the full-text search index unless
-    ``search_index`` is false (default: ``CABLES_SEARCH_INDEX``).
+    warehouse on object storage) and per ``.sql`` file, the materialised marts and the data
+    issues. (The search index is not here: it is built with each snapshot, see
+    ``flows/search_index.py``.)
 
     Built in a new file and renamed over the old one, so readers see the old or the new file.
-    ``seconds``, when given, receives the time spent on the views and on the search index.
+    ``seconds``, when given, receives the time spent on the views.
     """
     from cables.settings import settings
 
-    if search_index is None:
-        search_index = settings().search_index
     tmp = warehouse.root / f".{warehouse.database.name}.{uuid.uuid4().hex[:8]}.tmp"
     spill = warehouse.root / ".staging" / f"duckdb-{uuid.uuid4().hex[:8]}"
-    # DuckDB takes 80 % of the machine's memory by default; the index build then spills to disk.
+    # DuckDB takes 80 % of the machine's memory by default.
     con = duckdb.connect(str(tmp), config={"memory_limit": settings().build_memory_limit, "temp_directory": str(spill)})
     try:
         start = time.perf_counter()
@@ -220,12 +215,8 @@ def build_database(
             _document(con, name, docs)
         for name in [*marts, "data_issue"]:
             _document(con, name, docs, kind="table")
-        views_done = time.perf_counter()
-        if search_index:
-            build_search_index(con)
         if seconds is not None:
-            seconds["views"] = views_done - start
-            seconds["search_index"] = time.perf_counter() - views_done
+            seconds["views"] = time.perf_counter() - start
         con.execute(
             "create table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
             [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot()],
@@ -251,17 +242,9 @@ def build_database(
     return warehouse.database
 
 
-def connect_read_only(warehouse: Warehouse, sql_dir: Path, *, search: bool = False) -> duckdb.DuckDBPyConnection:
-    """A read-only, sandboxed connection to the warehouse's database (see ``reader_database``).
-
-    ``search`` loads the full-text extension first (it cannot be loaded once the sandbox is on);
-    only ``cables search`` needs it, so other commands do not pay for loading it.
-    """
+def connect_read_only(warehouse: Warehouse, sql_dir: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only, sandboxed connection to the warehouse's database (see ``reader_database``)."""
     con = duckdb.connect(str(reader_database(warehouse, sql_dir)), read_only=True)
-    if search:
-        # Without the package, search says what to install; nothing else needs it.
-        with contextlib.suppress(SearchError):
-            load_fts(con)
     return sandboxed(con, warehouse)
 
 
@@ -276,7 +259,7 @@ def reader_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     where = warehouse.location
     missing = ServeError(f"no warehouse at {where} (run `cables build --warehouse {where}` first)")
     if warehouse.remote:
-        _follow_store(warehouse)
+        follow_store(warehouse)
         if warehouse.manifest() is None:  # nothing published there (yet)
             raise missing
     if not warehouse.database.exists() and warehouse.manifest() is not None:
@@ -334,7 +317,7 @@ def stand_in_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     return path
 
 
-def _follow_store(warehouse: Warehouse) -> None:
+def follow_store(warehouse: Warehouse) -> None:
     """Take the object store's manifest (and build records) into the work folder, unless a build
     on this machine holds it: that build keeps the local manifest current (and publishes it)."""
     from flows.object_store import pull

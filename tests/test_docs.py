@@ -84,3 +84,48 @@ def test_every_column_of_every_view_is_described_and_every_description_is_a_colu
         f"{v}.{c}" for v, (_, cols) in view_docs(SQL_DIR).items() if v in columns for c in cols if c not in columns[v]
     )
     assert not stale, f"descriptions of columns that do not exist: {stale}"
+
+
+def readme_sessions() -> list[tuple[str, str]]:
+    """The README's ``$ cables ...`` sessions: (command, the output it prints)."""
+    import shlex
+
+    sessions, command, output = [], None, []
+    for block in re.findall(r"```\n(\$ cables .*?)```", README, flags=re.S):
+        lines = block.splitlines()
+        i = 0
+        while i < len(lines):
+            if lines[i].startswith("$ cables "):
+                if command is not None:
+                    sessions.append((command, "\n".join(output).strip("\n")))
+                command, output = lines[i][2:], []
+                while True:  # a command goes on over the lines its quotes span
+                    try:
+                        shlex.split(command)
+                        break
+                    except ValueError:
+                        i += 1
+                        command += "\n" + lines[i]
+            else:
+                output.append(lines[i])
+            i += 1
+    if command is not None:
+        sessions.append((command, "\n".join(output).strip("\n")))
+    return sessions
+
+
+def test_the_readme_has_sessions():
+    assert len(readme_sessions()) >= 4
+
+
+@pytest.mark.parametrize(("command", "printed"), readme_sessions(), ids=lambda v: v.split("\n")[0][:40])
+def test_every_readme_session_prints_what_the_readme_says(command, printed, sample_warehouse, tmp_path, monkeypatch):
+    """Each ``$ cables ...`` of the README, run on the bundled sample's warehouse (what ``make
+    run`` builds), prints exactly what the README shows."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    words = shlex.split(command)[1:]
+    result = CliRunner().invoke(main, [words[0], "-w", str(sample_warehouse), *words[1:]])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip("\n") == printed

@@ -250,9 +250,10 @@ def paragraph(versions: pl.LazyFrame) -> pl.LazyFrame:
 def joined_text(text: pl.Expr) -> pl.Expr:
     """The text with the cable's hard line breaks joined: a word cut by a hyphen at a line end is
     whole again (``high-\nlevel`` -> ``high-level``), any other break and the blanks around it are
-    one space, so ``text_joined ilike '%human rights%'`` finds the phrase across a line break."""
+    one space (with the ``\\`` some pages print at line ends), so ``text_joined ilike '%human rights%'``
+    finds the phrase across a line break."""
     return (
-        text.str.replace_all(r"(\w)-[ \t]*\n[ \t]*([a-z])", "${1}-${2}")
-        .str.replace_all(r"[ \t]*\n\s*", " ")
+        text.str.replace_all(r"(\w)-[ \t]*\\?[ \t]*\n[ \t]*([a-z])", "${1}-${2}")
+        .str.replace_all(r"[ \t]*(?:\\[ \t]*)?\n\s*", " ")
         .str.strip_chars()
     )

@@ -118,9 +118,11 @@ def assert_whole(warehouse: Path, states: dict) -> str:
     return which
 
 
-def run_killed(warehouse: Path, source: Path, *, point: str | None = None, delay: float | None = None) -> int:
+def run_killed(
+    warehouse: Path, source: Path, *, point: str | None = None, delay: float | None = None, **env_extra: str
+) -> int:
     """Run a build in a child process (its own process group) and kill it; returns its exit code."""
-    env = child_env(**({CRASH_ENV: point} if point else {}))
+    env = child_env(**({CRASH_ENV: point} if point else {}), **env_extra)
     child = subprocess.Popen(
         build_command(source, warehouse),
         cwd=PROJECT_ROOT,
@@ -169,6 +171,27 @@ def test_a_killed_build_leaves_a_whole_warehouse_and_the_next_one_completes(stat
     assert assert_whole(warehouse, states) == "after"
     leftovers = [p.name for p in warehouse.iterdir() if p.name.startswith(".") and p.name != ".lock"]
     assert leftovers in ([], [".staging"]) and not any((warehouse / ".staging").glob("*/snapshot"))
+
+
+def test_a_build_killed_while_indexing_leaves_the_previous_warehouse_and_index_whole(states, sources, tmp_path):
+    from cables.search import search
+    from flows.search_index import reader_index
+
+    warehouse = tmp_path / "wh"
+    shutil.copytree(states["before"], warehouse, symlinks=True)
+    wh = Warehouse.at(warehouse)
+    before = search(reader_index(wh), "Inverclyde Royal Hospital")
+    # 05BRASILIA369 comes with the second source only.
+    assert before and search(reader_index(wh), "Nilmario Miranda") == []
+    run_killed(warehouse, sources[1], point="search", CABLES_SEARCH_INDEX="true")
+
+    assert assert_whole(warehouse, states) == "before"  # killed before the commit
+    assert search(reader_index(wh), "Inverclyde Royal Hospital") == before
+    assert search(reader_index(wh), "Nilmario Miranda") == []
+    build_warehouse(source=str(sources[1]), warehouse=str(warehouse))
+    assert assert_whole(warehouse, states) == "after"
+    assert [h.reference_id for h in search(reader_index(wh), "Nilmario Miranda")] == ["05BRASILIA369"]
+    assert not list(wh.root.rglob(".search.*.tmp"))
 
 
 def _full_disk(limit: int):

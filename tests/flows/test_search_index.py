@@ -1,166 +1,230 @@
-"""The search index written into ``cables.duckdb``: its documents, its index, read-only use."""
+"""The search index of a snapshot: its documents, built with the build, updated per cable,
+left alone when nothing is new, versioned with the snapshot."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
+import pytest
+import tantivy
 
-from cables.search import INDEX_SCHEMA, SEARCH_TABLE, fts_extension_path, load_fts
-from flows.search_index import build_search_index
-
-CABLES = [
-    ("01A1", "SECURITY ASSURANCES FOR UKRAINE"),
-    ("01A2", "   "),
-    ("01A3", None),
-]
-PARAGRAPHS = [
-    ("01A1", 1, None, "PASS TO EUR"),
-    ("01A1", 2, 1, "Ukraine asked for security assurances beyond the Budapest memorandum."),
-    ("01A2", 1, 1, "Erdoğan met the minister at the CAFÉ."),
-    ("01A2", 2, 2, ""),
-    ("01A3", 1, 1, None),
-]
+from cables.search import INDEX_DIR, VERSION_FILE, is_index, open_index, search
+from flows.build import build_warehouse
+from flows.layout import Warehouse
+from flows.search_index import add_documents, index_path, reader_index, update_search_index
+from transforms.search_document import COLUMNS, search_document
 
 
-def tiny_database(path: Path, cables=CABLES, paragraphs=PARAGRAPHS) -> duckdb.DuckDBPyConnection:
-    """A read-write database with ``cable`` and ``paragraph`` as the warehouse serves them."""
-    con = duckdb.connect(str(path))
-    con.execute(
-        "create table cable (reference_id varchar, subject varchar, created_at timestamp, origin varchar, "
-        "classification varchar, url varchar)"
+def documents(path: Path) -> pl.DataFrame:
+    """Every document of the index at ``path``: reference id, kind, position."""
+    index = open_index(path)
+    searcher = index.searcher()
+    hits = searcher.search(tantivy.Query.all_query(), 1_000_000, count=False).hits
+    rows = []
+    for _, address in hits:
+        doc = searcher.doc(address)
+        rows.append((doc["reference_id"][0], doc["kind"][0], doc["position"][0]))
+    return pl.DataFrame(rows, schema=["reference_id", "kind", "position"], orient="row").sort(pl.all())
+
+
+def expected_documents(warehouse: Path) -> pl.DataFrame:
+    with duckdb.connect(str(warehouse / "cables.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select reference_id, 'subject', 0 from cable where trim(subject) <> '' union all "
+            "select reference_id, 'paragraph', position from paragraph where trim(text_joined) <> ''"
+        ).fetchall()
+    return pl.DataFrame(rows, schema=["reference_id", "kind", "position"], orient="row").sort(pl.all())
+
+
+def files_of(path: Path) -> dict[str, tuple[int, int]]:
+    """Each file of a folder -> (inode, modification time in ns): what a writer would change."""
+    return {f.name: (f.stat().st_ino, f.stat().st_mtime_ns) for f in sorted(path.iterdir()) if f.is_file()}
+
+
+# ---------------------------------------------------------------------------- the documents
+
+
+def test_search_document_holds_subjects_and_paragraphs_with_the_cable_fields():
+    cables = pl.LazyFrame(
+        {
+            "reference_id": ["01A1", "01A2", "01A3"],
+            "subject": ["SECURITY ASSURANCES FOR UKRAINE", "   ", None],
+            "origin": ["Embassy Kyiv"] * 3,
+            "classification": ["SECRET"] * 3,
+            "tags": [["PREL", "UP"], [], None],
+            "created_at": [datetime(2009, 1, 2, 3, 4)] * 3,
+            "url": ["/cable/2009/01/01A1.html", None, None],
+        }
     )
-    con.execute("create table paragraph (reference_id varchar, position integer, number integer, text varchar)")
-    for reference_id, subject in cables:
-        con.execute(
-            "insert into cable values (?, ?, timestamp '2009-01-02 03:04:05', 'Embassy Kyiv', 'SECRET', ?)",
-            [reference_id, subject, f"/cable/2009/01/{reference_id}.html"],
-        )
-    if paragraphs:
-        con.executemany("insert into paragraph values (?, ?, ?, ?)", paragraphs)
-    return con
+    paragraphs = pl.LazyFrame(
+        {
+            "reference_id": ["01A1", "01A1", "01A2", "01A2", "01A9"],
+            "position": [2, 1, 1, 2, 1],
+            "number": [1, None, 1, 2, 1],
+            "text_joined": ["Ukraine asked for assurances.", "PASS TO EUR", "Erdoğan met the minister.", " ", "x"],
+        },
+        schema_overrides={"position": pl.Int32, "number": pl.Int32},
+    )
+    got = search_document(cables, paragraphs).collect()
+    assert got.columns == list(COLUMNS)
+    assert got.select("reference_id", "kind", "position").rows() == [
+        ("01A1", "subject", 0),
+        ("01A1", "paragraph", 1),
+        ("01A1", "paragraph", 2),
+        ("01A2", "paragraph", 1),
+    ]  # no empty subject or paragraph, no paragraph of an unknown cable, in order
+    first = got.row(0, named=True)
+    assert first["text"] == first["subject"] == "SECURITY ASSURANCES FOR UKRAINE"
+    assert (first["year"], first["tags"], first["origin"]) == (2009, ["PREL", "UP"], "Embassy Kyiv")
+    assert got.row(3, named=True)["tags"] == []
 
 
-def documents(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return con.execute(
-        f"select doc_id, kind, reference_id, position, number from {SEARCH_TABLE} order by doc_id"
-    ).fetchall()
+def test_accents_and_case_fold_and_every_field_is_searchable(tmp_path):
+    from cables.search import register_analyzers, schema
+
+    index = register_analyzers(tantivy.Index(schema(), path=str(tmp_path)))
+    writer = index.writer(15_000_000, 1)
+    frame = pl.DataFrame(
+        {
+            "reference_id": ["01A2"],
+            "kind": ["paragraph"],
+            "position": [1],
+            "number": [None],
+            "text": ["Erdoğan met the minister at the CAFÉ."],
+            "subject": [""],
+            "origin": ["Embassy Ankara"],
+            "classification": ["SECRET//NOFORN"],
+            "tags": [["PREL"]],
+            "created_at": [datetime(2009, 1, 2)],
+            "year": [2009],
+            "url": [None],
+        },
+        schema_overrides={"number": pl.Int64, "position": pl.Int64, "year": pl.Int64},
+    )
+    assert add_documents(writer, frame) == 1
+    writer.commit()
+    (tmp_path / VERSION_FILE).write_text(json.dumps({"version": 1}))
+    hits = search(tmp_path, "erdogan cafe")
+    assert [h.reference_id for h in hits] == ["01A2"]
+    assert hits[0].number is None and hits[0].tags == ["PREL"] and hits[0].url is None
+    assert hits[0].snippet == "**Erdoğan** met the minister at the **CAFÉ**"
 
 
-def test_one_document_per_non_empty_subject_and_paragraph_subject_first(tmp_path):
-    con = tiny_database(tmp_path / "db.duckdb")
-    build_search_index(con)
-    assert documents(con) == [
-        (1, "subject", "01A1", None, None),
-        (2, "paragraph", "01A1", 1, None),
-        (3, "paragraph", "01A1", 2, 1),
-        (4, "paragraph", "01A2", 1, 1),
-    ]
-    columns = [r[0] for r in con.execute(f"describe {SEARCH_TABLE}").fetchall()]
-    assert columns == ["doc_id", "kind", "reference_id", "position", "number"]  # no copy of the text
-    comments = con.execute(
-        f"select count(*) filter (where comment is not null), count(*) from duckdb_columns() "
-        f"where table_name = '{SEARCH_TABLE}'"
-    ).fetchone()
-    assert comments == (5, 5)
-    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
+# ---------------------------------------------------------------------------- built with the build
 
 
-def test_index_folds_case_accents_and_word_endings(tmp_path):
-    con = tiny_database(tmp_path / "db.duckdb")
-    build_search_index(con)
-
-    def matches(query: str) -> list[int]:
-        return [
-            r[0]
-            for r in con.execute(
-                f"select doc_id from (select doc_id, {INDEX_SCHEMA}.match_bm25(doc_id, ?) as score "
-                f"from {SEARCH_TABLE}) where score is not null order by doc_id",
-                [query],
-            ).fetchall()
-        ]
-
-    assert matches("erdogan") == [4]
-    assert matches("cafe") == [4]
-    assert matches("ASSURANCE") == [1, 3]
-    assert matches("budapest memorandums") == [3]
-    assert matches("the of for") == []  # stopwords only
+def test_the_build_indexes_every_subject_and_paragraph(sample_build, sample_warehouse):
+    wh = Warehouse.at(sample_warehouse)
+    path = index_path(wh, wh.current_snapshot())
+    assert is_index(path) and path.parent == wh.snapshot_dir(wh.current_snapshot())
+    got, want = documents(path), expected_documents(sample_warehouse)
+    assert got.height == want.height > 32 and got.equals(want)
+    run = json.loads(sorted((sample_warehouse / "runs").glob("*.json"))[-1].read_text())
+    assert run["parse"]["search_index"]["mode"] == "full"
+    assert run["parse"]["search_index"]["documents_added"] == want.height
+    assert run["seconds"]["search"] > 0
 
 
-def test_rebuilding_replaces_the_index(tmp_path):
-    con = tiny_database(tmp_path / "db.duckdb")
-    build_search_index(con)
-    first = documents(con)
-    con.execute("insert into paragraph values ('01A2', 3, 3, 'A new paragraph about tucanos.')")
-    build_search_index(con)
-    assert documents(con)[: len(first)] == first
-    assert documents(con)[-1] == (5, "paragraph", "01A2", 3, 3)
-    hit = con.execute(
-        f"select doc_id from {SEARCH_TABLE} where {INDEX_SCHEMA}.match_bm25(doc_id, 'tucano') is not null"
-    ).fetchall()
-    assert hit == [(5,)]
+@pytest.fixture(scope="module")
+def incremental(prefect_harness, sample_dir, tmp_path_factory) -> dict:
+    """A warehouse built from a folder of the sample less one cable, then from the same folder
+    with that cable's pages back, then once more with nothing new."""
+    root = tmp_path_factory.mktemp("incremental")
+    source, aside = root / "source", root / "aside"
+    shutil.copytree(sample_dir, source)
+    held = {}
+    for page in source.rglob("09LONDON1707*"):
+        held[page] = aside / page.relative_to(source)
+        held[page].parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(page, held[page])
+    assert held
+    warehouse = root / "wh"
+    build_warehouse(source=str(source), warehouse=str(warehouse))
+    wh = Warehouse.at(warehouse)
+    first = wh.current_snapshot()
+    first_docs = documents(index_path(wh, first))
+    for page, kept in held.items():
+        shutil.move(kept, page)
+    build_warehouse(source=str(source), warehouse=str(warehouse))
+    second = wh.current_snapshot()
+    second_files = files_of(index_path(wh, second))
+    build_warehouse(source=str(source), warehouse=str(warehouse))
+    runs = [json.loads(p.read_text()) for p in sorted((warehouse / "runs").glob("*.json"))]
+    return {
+        "warehouse": warehouse,
+        "first": first,
+        "first_docs": first_docs,
+        "second": second,
+        "second_files": second_files,
+        "runs": runs,
+    }
 
 
-def test_empty_tables_give_an_empty_index(tmp_path):
-    con = tiny_database(tmp_path / "db.duckdb", cables=[], paragraphs=[])
-    build_search_index(con)
-    assert documents(con) == []
-    assert con.execute(f"select num_docs from {INDEX_SCHEMA}.stats").fetchone()[0] == 0
+def test_a_build_that_adds_a_cable_updates_the_index_for_it_alone(incremental):
+    wh = Warehouse.at(incremental["warehouse"])
+    done = incremental["runs"][1]["parse"]["search_index"]
+    assert done["mode"] == "incremental" and done["cables"] >= 1
+    got = documents(index_path(wh, incremental["second"]))
+    assert got.equals(expected_documents(incremental["warehouse"]))
+    added = got.join(incremental["first_docs"], on=list(got.columns), how="anti")
+    assert set(added["reference_id"]) == {"09LONDON1707"}
+    assert done["documents_added"] < got.height / 4
+    hits = search(index_path(wh, incremental["second"]), "Trident nuclear deterrent")
+    assert hits[0].reference_id == "09LONDON1707"
 
 
-def test_progress_bar_setting_is_restored(tmp_path):
-    con = tiny_database(tmp_path / "db.duckdb")
-    con.execute("set enable_progress_bar = true")
-    build_search_index(con)
-    assert con.execute("select current_setting('enable_progress_bar')").fetchone()[0] is True
+def test_the_previous_snapshot_keeps_its_own_index(incremental):
+    """Readers of the previous snapshot (kept until the next build) search what they read."""
+    wh = Warehouse.at(incremental["warehouse"])
+    previous = wh.snapshot_dir(incremental["first"])
+    if previous.exists():  # garbage collected after the third build
+        assert documents(previous / INDEX_DIR).equals(incremental["first_docs"])
+    assert search(index_path(wh, incremental["second"]), "Trident")
 
 
-def test_extension_file_matches_the_installed_duckdb():
-    path = fts_extension_path()
-    assert path.is_file() and path.name == "fts.duckdb_extension"
-    assert path.parent.name == f"v{duckdb.__version__}"
+def test_a_build_with_nothing_new_does_not_touch_the_index(incremental):
+    wh = Warehouse.at(incremental["warehouse"])
+    third = incremental["runs"][2]
+    assert third["parse"]["mode"] == "none" and third["parse"]["search_index"] is None
+    assert wh.current_snapshot() == incremental["second"]
+    assert files_of(index_path(wh, incremental["second"])) == incremental["second_files"]
 
 
-def test_load_fts_is_idempotent():
-    con = duckdb.connect()
-    load_fts(con)
-    load_fts(con)
-    assert con.execute("select stem('assurances', 'english')").fetchone()[0] == "assur"
+def test_an_index_of_another_version_is_rebuilt_whole(sample_warehouse, tmp_path):
+    copy = tmp_path / "wh"
+    shutil.copytree(sample_warehouse, copy, symlinks=True)
+    wh = Warehouse.at(copy)
+    current = wh.current_snapshot()
+    (index_path(wh, current) / VERSION_FILE).write_text(json.dumps({"version": 0}))
+    shutil.copytree(wh.snapshot_dir(current), wh.snapshot_dir("next"), ignore=shutil.ignore_patterns(INDEX_DIR))
+    cables = pl.DataFrame({"reference_id": ["08LONDON2673"]})
+    done = update_search_index(wh, "next", current, cables)
+    assert done["mode"] == "full"  # the previous index could not be updated
+    assert documents(index_path(wh, "next")).equals(documents_from_sample(sample_warehouse))
 
 
-def test_the_built_warehouse_holds_the_index(sample_warehouse):
-    con = duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True)
-    try:
-        subjects, paragraphs = con.execute(
-            "select count(*) filter (where nullif(trim(subject), '') is not null), "
-            "(select count(*) from paragraph where nullif(trim(text), '') is not null) from cable"
-        ).fetchone()
-        counts = dict(con.execute(f"select kind, count(*) from {SEARCH_TABLE} group by kind").fetchall())
-        assert counts == {"subject": subjects, "paragraph": paragraphs}
-        assert paragraphs > 200
-        assert con.execute(
-            f"select count(*) = count(distinct doc_id) and count(*) = max(doc_id) from {SEARCH_TABLE}"
-        ).fetchone()[0]
-        missing = con.execute(
-            f"select count(*) from {SEARCH_TABLE} as d anti join paragraph as p using (reference_id, position) "
-            "where d.kind = 'paragraph'"
-        ).fetchone()[0]
-        assert missing == 0
-        assert con.execute(f"select num_docs from {INDEX_SCHEMA}.stats").fetchone()[0] == subjects + paragraphs
-    finally:
-        con.close()
+def documents_from_sample(sample_warehouse: Path) -> pl.DataFrame:
+    wh = Warehouse.at(sample_warehouse)
+    return documents(index_path(wh, wh.current_snapshot()))
 
 
-def test_a_read_only_connection_can_query_the_index(sample_warehouse):
-    con = duckdb.connect(str(sample_warehouse / "cables.duckdb"), read_only=True)
-    try:
-        load_fts(con)
-        best = con.execute(
-            f"select d.reference_id, d.position from (select doc_id, {INDEX_SCHEMA}.match_bm25(doc_id, ?) as score "
-            f"from {SEARCH_TABLE}) as s join {SEARCH_TABLE} as d using (doc_id) "
-            "where score is not null order by score desc limit 1",
-            ["Inverclyde Royal Hospital"],
-        ).fetchone()
-    finally:
-        con.close()
-    assert best == ("08LONDON2673", 3)
+def test_a_warehouse_built_without_the_index_gets_it_from_the_next_build(
+    prefect_harness, sample_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CABLES_SEARCH_INDEX", "false")
+    warehouse = tmp_path / "wh"
+    build_warehouse(source=str(sample_dir), warehouse=str(warehouse))
+    wh = Warehouse.at(warehouse)
+    assert not is_index(index_path(wh, wh.current_snapshot()))
+    with pytest.raises(Exception, match="no search index"):
+        search(reader_index(wh), "Trident")
+    monkeypatch.setenv("CABLES_SEARCH_INDEX", "true")
+    snapshot = wh.current_snapshot()
+    build_warehouse(source=str(sample_dir), warehouse=str(warehouse))
+    assert wh.current_snapshot() == snapshot  # nothing new: the index was added to the snapshot
+    assert documents(reader_index(wh)).equals(expected_documents(warehouse))
