@@ -95,7 +95,7 @@ def test_build_query_and_export_on_object_storage(s3, sample_warehouse, sample_d
         got = store_table(fs, f"{BUCKET}/cables", manifest, name).drop("fetched_at", strict=False)
         assert got.equals(table(sample_warehouse, name).drop("fetched_at", strict=False)), name
     run = json.loads(fs.cat(f"{BUCKET}/cables/runs/{result['run_id']}.json"))
-    assert list(run["seconds"]) == ["runner", "pull", "land", "parse", "publish", "commit", "push", "views"]
+    assert list(run["seconds"]) == ["runner", "pull", "land", "parse", "publish", "search", "commit", "push", "views"]
     exported = pl.read_csv(io.BytesIO(fs.cat(f"{BUCKET}/morning/cable.csv")))
     assert exported.height == result["rows"]["cable"] == 32
 
@@ -105,6 +105,12 @@ def test_build_query_and_export_on_object_storage(s3, sample_warehouse, sample_d
     assert out.returncode == 0 and out.stdout.split() == ["n", "32"], out.stderr
     assert (reader / "s3" / BUCKET / "cables" / "cables.duckdb").exists()
     assert not (reader / "s3" / BUCKET / "cables" / "raw_page").exists()  # a reader copies no data
+    # The search index travels with the snapshot: a reader searches it, copying the index alone.
+    assert any(k.startswith(f"tables/{manifest['snapshot']}/search/") for k in stored)
+    out = cli("search", "-w", f"s3://{BUCKET}/cables", "Trident nuclear deterrent", "--format", "csv", work=reader)
+    assert out.returncode == 0 and out.stdout.splitlines()[1].split(",")[1] == "09LONDON1707", out.stderr
+    local = reader / "s3" / BUCKET / "cables" / "tables" / manifest["snapshot"]
+    assert {p.name for p in local.iterdir()} == {"search"}
     out = cli(
         "export", "tag_cooccurrence", "--format", "parquet", "-o", f"s3://{BUCKET}/morning/tags.parquet",
         "-w", f"s3://{BUCKET}/cables", work=reader,
