@@ -2,7 +2,8 @@
 
 Run from the project root::
 
-    python bench/run.py --source DIR [--warehouse DIR] [--batch-pages N] [--workers N] [--json] [--rerun] [--prefect]
+    python bench/run.py --source DIR|ARCHIVE [--warehouse DIR] [--batch-pages N] [--workers N] [--json]
+        [--rerun] [--prefect]
 
 By default the build calls the building blocks of the ``build-warehouse`` flow directly (no
 Prefect), into a fresh temporary folder (removed afterwards) or into ``--warehouse`` (emptied
@@ -145,6 +146,9 @@ def parquet_bytes(root: Path) -> dict[str, int]:
     wh = Warehouse.at(root)
     files = {LANDING_TABLE: wh.published_files(LANDING_TABLE), **{table: wh.table_files(table) for table in TABLES}}
     return {table: sum(f.stat().st_size for f in found) for table, found in files.items() if found}
+
+
+ARCHIVES = (".tar", ".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2")
 
 
 # --- the baseline ----------------------------------------------------------------------------
@@ -440,7 +444,10 @@ def main(argv: list[str] | None = None) -> int:
         "(extract, parse, write, views, one query per view) against a plain-regex baseline.",
     )
     parser.add_argument(
-        "--source", required=True, type=Path, help="Folder of saved cable pages, searched recursively (required)."
+        "--source",
+        required=True,
+        type=Path,
+        help="Folder of saved cable pages, searched recursively, or a .tar(.xz/.gz/.bz2) archive of them (required).",
     )
     parser.add_argument(
         "--warehouse",
@@ -480,8 +487,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     source = args.source.expanduser().resolve()
+    unpacked = None
+    if source.is_file() and source.name.endswith(ARCHIVES):
+        # An archive (the shared corpus as it is kept) is unpacked first: the stages and the
+        # baseline read the same page files. The unpacking is not timed.
+        unpacked = Path(tempfile.mkdtemp(prefix="cables-bench-source-"))
+        subprocess.run(["tar", "xf", str(source), "-C", str(unpacked)], check=True)
+        source = unpacked
     if not source.is_dir():
-        parser.error(f"--source {args.source} is not a folder")
+        parser.error(f"--source {args.source} is not a folder or a .tar archive of pages")
     if args.batch_pages < 1 or args.workers < 1:
         parser.error("--batch-pages and --workers must be at least 1")
     if args.warehouse is not None:
@@ -503,14 +517,18 @@ def main(argv: list[str] | None = None) -> int:
         if temporary:
             shutil.rmtree(root.parent, ignore_errors=True)
 
-    base_s, with_two = baseline([str(p) for p, _, _ in files])
+    try:
+        base_s, with_two = baseline([str(p) for p, _, _ in files])
+    finally:
+        if unpacked is not None:
+            shutil.rmtree(unpacked, ignore_errors=True)
     pages = len(files)
     parse_s = run["stages"].get("parse")
     parse_rate = _rate(pages, parse_s) if parse_s else None
     base_rate = _rate(pages, base_s)
     warehouse_bytes = sum(sizes.values())
     figures = {
-        "source": str(source),
+        "source": str(args.source.expanduser()),
         "mode": "prefect" if args.prefect else "stages",
         "cpus": os.cpu_count(),
         "cpu_busy_at_start": busy_at_start,

@@ -38,7 +38,7 @@ import tantivy
 # Where a snapshot keeps its index: ``tables/<snapshot>/search/``.
 INDEX_DIR = "search"
 # Bump when the schema or the word analysis changes: the next build then rebuilds the index whole.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 VERSION_FILE = "cables-index.json"
 KINDS = ("all", "paragraph", "subject")
 FORMATS = ("table", "csv", "json", "parquet")
@@ -73,19 +73,20 @@ def schema() -> tantivy.Schema:
     again, so a subject match weighs more), analysed as words and stored for snippets; the
     cable's fields to filter on and show."""
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field("reference_id", stored=True, tokenizer_name="raw", fast=True)
+    builder.add_text_field("reference_id", stored=True, tokenizer_name="raw")
     builder.add_text_field("kind", stored=True, tokenizer_name="raw")
-    builder.add_integer_field("position", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("position", stored=True, indexed=True)
     builder.add_integer_field("number", stored=True)
     builder.add_text_field("title", stored=True, tokenizer_name=WORDS)
     builder.add_text_field("text", stored=True, tokenizer_name=WORDS)
-    builder.add_text_field("subject", stored=True, tokenizer_name="raw", index_option="basic")
+    # Shown, never searched (the subject document is): stored as bytes, not indexed.
+    builder.add_bytes_field("subject", stored=True, indexed=False)
     builder.add_text_field("origin", stored=True, tokenizer_name=VALUE, index_option="basic")
     builder.add_text_field("classification", stored=True, tokenizer_name=VALUE, index_option="basic")
     builder.add_text_field("tag", stored=True, tokenizer_name=VALUE, index_option="basic")
-    builder.add_date_field("date", stored=True, indexed=True, fast=True)
-    builder.add_integer_field("year", stored=True, indexed=True, fast=True)
-    builder.add_text_field("url", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_date_field("date", stored=True, indexed=True)
+    builder.add_integer_field("year", stored=True, indexed=True)
+    builder.add_bytes_field("url", stored=True, indexed=False)
     return builder.build()
 
 
@@ -391,14 +392,19 @@ def _hit(rank: int, searcher: tantivy.Searcher, passages, snippets) -> Hit:
         position=top.position,
         number=top.number,
         snippet=top.snippet,
-        subject=(first["subject"] or [None])[0],
+        subject=_text(first["subject"]),
         created_at=created.replace(tzinfo=None) if created and created.tzinfo else created,
         origin=(first["origin"] or [None])[0],
         classification=(first["classification"] or [None])[0],
         tags=list(first["tag"] or []),
-        url=(first["url"] or [None])[0],
+        url=_text(first["url"]),
         passages=shown,
     )
+
+
+def _text(values: list) -> str | None:
+    """A stored bytes field's value as text (None when the document has none)."""
+    return values[0].decode() if values else None
 
 
 def marked_snippet(snippet: tantivy.Snippet, text: str) -> str:

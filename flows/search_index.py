@@ -125,10 +125,10 @@ def add_documents(writer: tantivy.IndexWriter, documents: pl.DataFrame) -> int:
             reference_id=row["reference_id"],
             kind=row["kind"],
             position=row["position"],
-            subject=row["subject"],
         )
+        doc.add_bytes("subject", row["subject"].encode())
         if row["url"]:
-            doc.add_text("url", row["url"])
+            doc.add_bytes("url", row["url"].encode())
         # A subject is in ``text`` too: scored like a (short) paragraph, plus its ``title`` match.
         doc.add_text("text", row["text"])
         if row["kind"] == "subject":

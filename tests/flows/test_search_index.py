@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 import tantivy
 
-from cables.search import INDEX_DIR, VERSION_FILE, is_index, open_index, search
+from cables.search import INDEX_DIR, INDEX_VERSION, VERSION_FILE, is_index, open_index, search
 from flows.build import build_warehouse
 from flows.layout import Warehouse
 from flows.search_index import add_documents, index_path, reader_index, update_search_index
@@ -108,7 +108,7 @@ def test_accents_and_case_fold_and_every_field_is_searchable(tmp_path):
     )
     assert add_documents(writer, frame) == 1
     writer.commit()
-    (tmp_path / VERSION_FILE).write_text(json.dumps({"version": 1}))
+    (tmp_path / VERSION_FILE).write_text(json.dumps({"version": INDEX_VERSION}))
     hits = search(tmp_path, "erdogan cafe")
     assert [h.reference_id for h in hits] == ["01A2"]
     assert hits[0].number is None and hits[0].tags == ["PREL"] and hits[0].url is None
