@@ -7,8 +7,12 @@ import hashlib
 import os
 import stat
 import time
+import uuid
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -226,6 +230,22 @@ MAX_PAGE_BYTES = 64 * 1024 * 1024
 # The full release's CSV dump (cables.csv), plain or compressed.
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.xz", ".csv.bz2")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".zip", ".7z")
+# Reads in flight at once (threads): small files come off the disk faster with several reads
+# queued, and SHA-256 (hashlib) releases the GIL, so the threads also hash on every core.
+READ_THREADS = 8
+# Pages read ahead of the one being landed: at most this many bytes (by their listed sizes) and
+# pages, and at least one page.
+READ_AHEAD_BYTES = 64 * 2**20
+READ_AHEAD_PAGES = 1024
+# A raw_page file is handed to the writer at ``chunk_pages`` pages or this many bytes, whichever
+# comes first; at most this many handed files wait for the writer, so a writer slower than the
+# reads holds back the reads instead of memory filling up.
+CHUNK_BYTES = 256 * 2**20
+# Threads that compress and write raw_page files, one file each (zstd, as ``write_parquet_atomic``).
+WRITE_THREADS = 2
+LANDING_COMPRESSION = "zstd"
+# What a killed landing of a local source may lose, at most: the pages read since this many seconds.
+FLUSH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -239,6 +259,9 @@ class Entry:
     other (a local file that is no regular file, ...) once, while it stays what it was.
     ``whole``: not a page but the source's word that ``uri`` (an archive) was read to its end, so
     an earlier failure recorded under it no longer stands.
+    ``parallel``: ``read`` may run in a worker thread, beside the reads of other entries and after
+    later entries were listed (a file of a folder). Otherwise it runs in the landing's thread, in
+    order, before the next entry is asked for (an archive's member, streamed; an HTTP page).
     """
 
     uri: str
@@ -249,6 +272,7 @@ class Entry:
     error: str | None = None
     counter: str = "fetch_failed"
     whole: bool = False
+    parallel: bool = False
 
 
 def is_archive(path: Path) -> bool:
@@ -264,7 +288,7 @@ def folder_entries(root: Path, skip: Path | None = None) -> Iterator[Entry]:
         counter = "not_regular" if reason.startswith("not a regular file") else "unreadable"
         yield Entry(path.as_uri(), 0, 0, _never_read, error=reason, counter=counter)
     for path, size, mtime_ns in files:
-        yield Entry(path.as_uri(), size, mtime_ns, functools.partial(read_file, path))
+        yield Entry(path.as_uri(), size, mtime_ns, functools.partial(read_file, path), parallel=True)
 
 
 def _never_read() -> bytes:
@@ -376,14 +400,18 @@ def land_source(
     dump, or an ``http(s)://`` mirror (fetched at ``rate`` requests/s, ``concurrency`` at a time).
 
     ``fresh`` (``--full-rebuild``): land every page again, as if nothing had been landed before.
+    Pages land at least every ``FLUSH_SECONDS`` (an HTTP mirror: its own ``FLUSH_SECONDS``).
     """
     text = str(source)
     if text.startswith(("http://", "https://")):
-        from flows.http_source import FLUSH_SECONDS, CrawlLimits, http_entries
+        from flows.http_source import FLUSH_SECONDS as HTTP_FLUSH_SECONDS
+        from flows.http_source import CrawlLimits, http_entries
 
         limits = CrawlLimits.configured()
         entries = http_entries(text, warehouse, rate=rate, concurrency=concurrency, fresh=fresh, limits=limits)
-        report = land_entries(text, entries, warehouse, run_id, chunk_pages, fresh=fresh, flush_seconds=FLUSH_SECONDS)
+        report = land_entries(
+            text, entries, warehouse, run_id, chunk_pages, fresh=fresh, flush_seconds=HTTP_FLUSH_SECONDS
+        )
         report.crawl_stopped = limits.stopped
         return report
     path = Path(text).expanduser().resolve()
@@ -394,19 +422,22 @@ def land_source(
         # them as rejects, changed at every build.
         skip = warehouse.root if path in warehouse.root.parents else None
         entries = folder_entries(path, skip)
-        return land_entries(path.as_uri(), entries, warehouse, run_id, chunk_pages, fresh=fresh)
-    if is_archive(path):
-        return land_entries(path.as_uri(), archive_entries(path), warehouse, run_id, chunk_pages, fresh=fresh)
-    if path.is_file() and path.name.lower().endswith(CSV_SUFFIXES):
+    elif is_archive(path):
+        entries = archive_entries(path)
+    elif path.is_file() and path.name.lower().endswith(CSV_SUFFIXES):
         from flows.csv_source import csv_entries
 
-        return land_entries(path.as_uri(), csv_entries(path), warehouse, run_id, chunk_pages, fresh=fresh)
-    if path.exists():
+        entries = csv_entries(path)
+    elif path.exists():
         raise FileNotFoundError(
             f"source is neither a folder, an archive ({', '.join(ARCHIVE_SUFFIXES)}), a cables.csv dump "
             f"nor an http(s):// URL: {path}"
         )
-    raise FileNotFoundError(f"source not found: {path}")
+    else:
+        raise FileNotFoundError(f"source not found: {path}")
+    return land_entries(
+        path.as_uri(), entries, warehouse, run_id, chunk_pages, fresh=fresh, flush_seconds=FLUSH_SECONDS
+    )
 
 
 def land_entries(
@@ -419,8 +450,9 @@ def land_entries(
     fresh: bool = False,
     flush_seconds: float | None = None,
 ) -> LandingReport:
-    """Land new and changed pages into ``raw_page``, ``chunk_pages`` per Parquet file, and at least
-    every ``flush_seconds`` when given (HTTP: a killed landing then loses only that much fetching).
+    """Land new and changed pages into ``raw_page``, ``chunk_pages`` per Parquet file (fewer when
+    they pass ``CHUNK_BYTES``), and at least every ``flush_seconds`` when given (a killed landing
+    then loses only that much reading).
 
     A page whose URI, size and mtime match its last landing is not read again; a page read again
     whose content hash is one it was landed with is not landed twice (changed back, or a second
@@ -431,17 +463,34 @@ def land_entries(
     ``too_large``). Each is then a ``reject`` row. A failure other than a fetch is recorded once
     while it stays the same (a FIFO seen at every build is one row), so a build with nothing new
     writes nothing.
+
+    In parallel, one pass over each page: ``READ_THREADS`` threads read and hash the pages of
+    ``parallel`` entries (a folder's files; others are read in this thread, in order, and only
+    hashed in the threads), at most ``READ_AHEAD_BYTES`` ahead of the page being landed, while
+    ``WRITE_THREADS`` threads compress and write the chunks before (one file each; at most that
+    many chunks wait for them). Every decision and every row is still taken in the entries'
+    order: the files, their rows, the report and the failures are those of a landing one page at
+    a time (an entry whose URI is still being read waits for it, as a second member of one name
+    in an archive is compared with the first), and each file is moved into place after the one
+    before it, so a killed landing leaves its first files whole and none after a gap.
     """
     report = LandingReport(source=source_uri)
     known = {row[0]: row[1:] for row in landed_index(warehouse, fresh=fresh).iter_rows()}
     contents = earlier_contents(warehouse, fresh=fresh)
     # The failure that stands for each URI: a failure seen again unchanged is not recorded again.
     standing = latest_failures(warehouse, fresh=fresh)
-    rows: list[dict] = []
+    pages = _Chunk()
     failures: list[dict] = []
     part = failure_part = 0
     fetched_at = utc_now()
     flushed_at = time.monotonic()
+    reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="landing-read")
+    writes = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="landing-write")
+    # Entries taken from the source and not yet landed, in order, with their read (None: no read).
+    queue: deque[tuple[Entry, Future | None]] = deque()
+    queued_bytes = 0
+    queued_uris: Counter[str] = Counter()
+    written: deque[Future] = deque()
 
     def record(uri: str, reason: str | None, *, every_time: bool = False) -> None:
         """Write a failure of ``uri`` (None: its last one no longer stands), unless it stands already."""
@@ -464,60 +513,60 @@ def land_entries(
         record(uri, f"too large: {size:,} bytes, over the {MAX_PAGE_BYTES // 2**20} MB page limit (not read)")
 
     def flush() -> None:
-        nonlocal part, rows, failure_part, failures, flushed_at
+        """Hand the chunk and the failures to the writer (files numbered in order, written in order)."""
+        nonlocal part, pages, failure_part, failures, flushed_at
         flushed_at = time.monotonic()
-        if rows:
-            frame = pl.DataFrame(rows, schema=RAW_PAGE_SCHEMA)
-            write_parquet_atomic(frame, warehouse.table_dir(LANDING_TABLE) / f"part-{run_id}-{part:05d}.parquet")
-            crash_point("land")
+        if not pages.uris and not failures:
+            return
+        page_path = failure_path = None
+        if pages.uris:
+            page_path = warehouse.table_dir(LANDING_TABLE) / f"part-{run_id}-{part:05d}.parquet"
             part += 1
-            rows = []
         if failures:
-            frame = pl.DataFrame(failures, schema=FETCH_FAILURE_SCHEMA)
-            path = warehouse.table_dir(FETCH_FAILURE_TABLE) / f"part-{run_id}-{failure_part:05d}.parquet"
-            write_parquet_atomic(frame, path)
+            failure_path = warehouse.table_dir(FETCH_FAILURE_TABLE) / f"part-{run_id}-{failure_part:05d}.parquet"
             failure_part += 1
-            failures = []
+        before = written[-1] if written else None
+        written.append(
+            writes.submit(
+                _write_chunk, pages, page_path, failures, failure_path, report.source, fetched_at, run_id, before
+            )
+        )
+        pages, failures = _Chunk(), []
+        while len(written) > WRITE_THREADS:  # memory stays bounded when the writers are the slower
+            written.popleft().result()
 
-    for entry in entries:
-        if flush_seconds is not None and time.monotonic() - flushed_at >= flush_seconds:
-            flush()
+    def land(entry: Entry, read: Future | None) -> None:
+        """Land one entry taken from the source, in the source's order: ``read`` is its pages' read."""
         if entry.whole:
             if standing.get(entry.uri) is not None:
                 record(entry.uri, None)
-            continue
-        report.files_seen += 1
+            return
         if entry.error is not None:
             setattr(report, entry.counter, getattr(report, entry.counter) + 1)
             record(entry.uri, entry.error, every_time=entry.counter == "fetch_failed")
             if len(failures) >= chunk_pages:
                 flush()
-            continue
-        previous = known.get(entry.uri)
-        if (
-            previous is not None
-            and entry.sha256 is None
-            and previous[1] == entry.size
-            and previous[2] == entry.mtime_ns
-        ):
-            report.unchanged += 1
-            continue
-        if entry.size > MAX_PAGE_BYTES:
-            refuse(entry.uri, entry.size)
-            continue
+            return
+        if read is None:  # decided when it was taken: unchanged, or too large to read
+            if entry.size > MAX_PAGE_BYTES:
+                refuse(entry.uri, entry.size)
+            else:
+                report.unchanged += 1
+            return
         try:
-            content = entry.read()
+            content, size, sha = read.result()
         except UnreadableEntry as exc:
             setattr(report, exc.counter, getattr(report, exc.counter) + 1)
             record(exc.uri or entry.uri, exc.reason)
-            continue
-        if len(content) > MAX_PAGE_BYTES:
-            refuse(entry.uri, len(content))
-            continue
-        sha = entry.sha256 or hashlib.sha256(content).hexdigest()
+            return
+        if content is None:
+            refuse(entry.uri, size)
+            return
+        sha = entry.sha256 or sha
+        previous = known.get(entry.uri)
         if previous is not None and (previous[0] == sha or sha in contents.get(entry.uri, ())):
             report.same_content += 1
-            continue
+            return
         if previous is None:
             report.landed_new += 1
         else:
@@ -525,20 +574,171 @@ def land_entries(
             contents.setdefault(entry.uri, {previous[0]}).add(sha)
         # Seen again in this run (a second member of the same name): compared with this landing.
         known[entry.uri] = (sha, entry.size, entry.mtime_ns)
-        report.bytes_landed += len(content)
-        rows.append(
-            {
-                "source_uri": entry.uri,
-                "source": report.source,
-                "sha256": sha,
-                "bytes": len(content),
-                "mtime_ns": entry.mtime_ns,
-                "fetched_at": fetched_at,
-                "run_id": run_id,
-                "content": content,
-            }
-        )
-        if len(rows) >= chunk_pages:
+        report.bytes_landed += size
+        pages.add(entry.uri, sha, size, entry.mtime_ns, content)
+        if len(pages.uris) >= chunk_pages or pages.bytes >= CHUNK_BYTES:
             flush()
-    flush()
+
+    def land_next() -> None:
+        """Land the oldest entry in the queue, waiting for its read."""
+        nonlocal queued_bytes
+        entry, read = queue.popleft()
+        queued_uris[entry.uri] -= 1
+        if not queued_uris[entry.uri]:
+            del queued_uris[entry.uri]
+        if read is not None:
+            queued_bytes -= entry.size
+        land(entry, read)
+
+    def land_all() -> None:
+        while queue:
+            land_next()
+
+    def take(entry: Entry) -> None:
+        """Start the read an entry needs (or none), and queue it behind the entries taken before."""
+        nonlocal queued_bytes
+        read: Future | None = None
+        if not entry.whole and entry.error is None:
+            previous = known.get(entry.uri)
+            unchanged = (
+                previous is not None
+                and entry.sha256 is None
+                and previous[1] == entry.size
+                and previous[2] == entry.mtime_ns
+            )
+            if not unchanged and entry.size <= MAX_PAGE_BYTES:
+                read = reads.submit(_read_page, entry) if entry.parallel else _read_here(entry, reads)
+        if read is None and not queue:
+            land(entry, None)  # nothing in flight before it: landed at once (a re-run's unchanged files)
+            return
+        queue.append((entry, read))
+        queued_uris[entry.uri] += 1
+        if read is not None:
+            queued_bytes += entry.size
+            if not entry.parallel and read.done() and read.exception() is not None:
+                land_all()  # a read of this thread that failed: reported now, as before any next entry
+        # Land what is ready in order, and wait for the oldest read while too much is read ahead.
+        while queue and (
+            queue[0][1] is None
+            or queue[0][1].done()
+            or queued_bytes > READ_AHEAD_BYTES
+            or len(queue) > READ_AHEAD_PAGES
+        ):
+            land_next()
+
+    try:
+        for entry in entries:
+            if flush_seconds is not None and time.monotonic() - flushed_at >= flush_seconds:
+                land_all()
+                flush()
+            if entry.whole or entry.uri in queued_uris:
+                land_all()  # compared with what the earlier entry of its URI landed
+            if not entry.whole:
+                report.files_seen += 1
+            take(entry)
+        land_all()
+        flush()
+        while written:
+            written.popleft().result()
+    finally:
+        reads.shutdown(wait=True, cancel_futures=True)
+        writes.shutdown(wait=True)  # files handed over are written whole, or not at all
     return report
+
+
+class _Chunk:
+    """The pages of one ``raw_page`` file being gathered, column by column."""
+
+    def __init__(self) -> None:
+        self.uris: list[str] = []
+        self.shas: list[str] = []
+        self.sizes: list[int] = []
+        self.mtimes: list[int] = []
+        self.contents: list[bytes] = []
+        self.bytes = 0
+
+    def add(self, uri: str, sha: str, size: int, mtime_ns: int, content: bytes) -> None:
+        self.uris.append(uri)
+        self.shas.append(sha)
+        self.sizes.append(size)
+        self.mtimes.append(mtime_ns)
+        self.contents.append(content)
+        self.bytes += size
+
+
+def _read_page(entry: Entry) -> tuple[bytes | None, int, str | None]:
+    """A page's bytes, size and SHA-256 (``entry.sha256`` when the source gave it); no bytes and
+    no hash when it is over ``MAX_PAGE_BYTES``. Runs in a read thread for a ``parallel`` entry."""
+    return _digest(entry, entry.read())
+
+
+def _digest(entry: Entry, content: bytes) -> tuple[bytes | None, int, str | None]:
+    if len(content) > MAX_PAGE_BYTES:
+        return None, len(content), None
+    return content, len(content), entry.sha256 or hashlib.sha256(content).hexdigest()
+
+
+def _read_here(entry: Entry, reads: ThreadPoolExecutor) -> Future:
+    """Read an entry in this thread, now (an archive member is readable only until the next one is
+    asked for), and hash it in a read thread; a failed read is the future's exception."""
+    try:
+        content = entry.read()
+    except Exception as exc:  # UnreadableEntry, or what the landing then raises, in its order
+        done: Future = Future()
+        done.set_exception(exc)
+        return done
+    if entry.sha256 is not None or len(content) > MAX_PAGE_BYTES:
+        done = Future()
+        done.set_result(_digest(entry, content))
+        return done
+    return reads.submit(_digest, entry, content)
+
+
+def _write_chunk(
+    pages: _Chunk,
+    page_path: Path | None,
+    failures: list[dict],
+    failure_path: Path | None,
+    source: str,
+    fetched_at: datetime,
+    run_id: str,
+    before: Future | None,
+) -> None:
+    """Write one chunk of pages to ``raw_page`` and the failures beside it (a writer thread).
+
+    The chunk is compressed into a temporary file beside its place, beside the chunk before it,
+    and moved into place (one rename) once ``before`` (the chunk before's write) is in place: the
+    files of a landing appear in their order, whole, and none after one that failed."""
+    tmp = None
+    try:
+        if page_path is not None:
+            count = len(pages.uris)
+            frame = pl.DataFrame(
+                {
+                    "source_uri": pages.uris,
+                    "source": [source] * count,
+                    "sha256": pages.shas,
+                    "bytes": pages.sizes,
+                    "mtime_ns": pages.mtimes,
+                    "fetched_at": [fetched_at] * count,
+                    "run_id": [run_id] * count,
+                    "content": pages.contents,
+                },
+                schema=RAW_PAGE_SCHEMA,
+            )
+            pages.contents.clear()  # the frame holds its own copy
+            page_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = page_path.with_name(f".{page_path.name}.{uuid.uuid4().hex[:8]}.tmp")
+            frame.write_parquet(tmp, compression=LANDING_COMPRESSION, statistics=True)
+            del frame
+        if before is not None:
+            before.result()  # raises what the write before raised: this one is not moved in after a gap
+        if tmp is not None and page_path is not None:
+            os.replace(tmp, page_path)
+            tmp = None
+            crash_point("land")
+        if failure_path is not None:
+            write_parquet_atomic(pl.DataFrame(failures, schema=FETCH_FAILURE_SCHEMA), failure_path)
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)

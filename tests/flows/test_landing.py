@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import tarfile
 import zipfile
@@ -361,3 +362,230 @@ def test_a_member_twice_in_one_archive_lands_once(sample_dir, tmp_path):
     report = land_source(archive, wh, "r1")
     assert (report.files_seen, report.landed_new, report.unchanged, report.landed_changed) == (3, 1, 1, 1)
     assert landed(wh).select("source_uri", "sha256").is_duplicated().sum() == 0
+
+
+# The landing reads, hashes and writes in threads: what it lands must be what a landing one page
+# at a time lands, every page once, in the source's order.
+
+
+def varied_folder(root: Path, sample_dir: Path, count: int) -> list[Path]:
+    """``count`` files in nested folders: real pages, empty files, tiny and larger ones, some copies."""
+    import random
+
+    pages = [p.read_bytes() for p in real_pages(sample_dir, 12)]
+    rng = random.Random(7)
+    files = []
+    for i in range(count):
+        folder = root / f"d{i % 5}" / f"e{i % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        kind = i % 6
+        if kind == 0:
+            content = b""
+        elif kind == 1:
+            content = f"note {i}".encode()
+        elif kind == 2:
+            content = pages[i % len(pages)]  # the same page under several names
+        else:
+            content = rng.randbytes(rng.randrange(1, 300_000))
+        path = folder / f"{i % 40:03d}-{i}.html"  # shared file names across folders: landing order by name
+        path.write_bytes(content)
+        files.append(path)
+    return files
+
+
+def landed_in_order(wh: Warehouse) -> pl.DataFrame:
+    """The landed rows, file after file in landing order, each file's rows in order."""
+    files = wh.landed_files()
+    return pl.concat([pl.read_parquet(f).with_columns(pl.lit(f.name).alias("file")) for f in files])
+
+
+def slow_reads(monkeypatch) -> None:
+    """Reads of a folder's files that finish out of order (a random pause before each)."""
+    import random
+    import threading
+    import time
+
+    real, lock, rng = landing.read_file, threading.Lock(), random.Random(3)
+
+    def read_file(path: Path) -> bytes:
+        with lock:
+            pause = rng.random() * 0.004
+        time.sleep(pause)
+        return real(path)
+
+    monkeypatch.setattr(landing, "read_file", read_file)
+
+
+def test_a_folder_lands_every_file_once_in_its_order(sample_dir, tmp_path, monkeypatch):
+    import hashlib
+
+    src = tmp_path / "src"
+    files = varied_folder(src, sample_dir, 600)
+    slow_reads(monkeypatch)
+    monkeypatch.setattr(landing, "FLUSH_SECONDS", 3600.0)  # files cut by size alone, however slow the machine
+    monkeypatch.setattr(landing, "READ_AHEAD_PAGES", 50)
+    monkeypatch.setattr(landing, "CHUNK_BYTES", 3_000_000)  # chunks cut by bytes as well as pages
+    wh = Warehouse.at(tmp_path / "wh")
+    report = land_source(src, wh, "r1", chunk_pages=37)
+
+    order = [path.as_uri() for path, _, _ in landing.scan_folder(src)[0]]
+    got = landed_in_order(wh)
+    assert got["source_uri"].to_list() == order  # each file once, in the listing's order
+    assert len(order) == len(files) == report.files_seen == report.landed_new
+    expected = {path.as_uri(): path.read_bytes() for path in files}
+    for uri, sha, size, content in got.select("source_uri", "sha256", "bytes", "content").iter_rows():
+        assert content == expected[uri] and size == len(content) and sha == hashlib.sha256(content).hexdigest()
+    assert report.bytes_landed == sum(map(len, expected.values()))
+    # Files follow one another: numbered from 0 without a gap, each full but the last.
+    names = [f.name for f in wh.landed_files()]
+    assert names == [f"part-r1-{i:05d}.parquet" for i in range(len(names))]
+    sizes = [pl.read_parquet(f, columns=["bytes"]) for f in wh.landed_files()]
+    for chunk in sizes[:-1]:
+        assert chunk.height == 37 or chunk["bytes"].sum() >= 3_000_000
+        assert chunk.height == 37 or chunk["bytes"][:-1].sum() < 3_000_000
+    assert not [p for p in wh.table_dir(LANDING_TABLE).iterdir() if p.suffix != ".parquet"]  # no temporary file
+
+
+def test_the_parallel_landing_writes_what_one_page_at_a_time_writes(sample_dir, tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    varied_folder(src, sample_dir, 300)
+    monkeypatch.setattr(landing, "FLUSH_SECONDS", 3600.0)  # files cut by size alone, however slow the machine
+    one_by_one = Warehouse.at(tmp_path / "one")
+    with monkeypatch.context() as serial:
+        serial.setattr(landing, "READ_THREADS", 1)
+        serial.setattr(landing, "WRITE_THREADS", 1)
+        serial.setattr(landing, "READ_AHEAD_PAGES", 0)  # each page landed before the next is read
+        first = land_source(src, one_by_one, "r1", chunk_pages=16)
+    slow_reads(monkeypatch)
+    parallel = Warehouse.at(tmp_path / "parallel")
+    second = land_source(src, parallel, "r1", chunk_pages=16)
+    assert first.as_dict() == second.as_dict()
+    columns = ["source_uri", "source", "sha256", "bytes", "mtime_ns", "run_id", "content", "file"]
+    assert landed_in_order(one_by_one).select(columns).equals(landed_in_order(parallel).select(columns))
+
+
+def test_a_second_landing_reads_only_what_changed_in_order(sample_dir, tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    files = varied_folder(src, sample_dir, 200)
+    slow_reads(monkeypatch)
+    wh = Warehouse.at(tmp_path / "wh")
+    land_source(src, wh, "r1", chunk_pages=9)
+    changed = [files[i] for i in (3, 50, 51, 199)]
+    for path in changed:
+        path.write_bytes(path.read_bytes() + b" changed")
+    same = files[100]
+    os_utime_later(same)  # touched, same bytes: read again, not landed again
+    added = src / "d0" / "added.html"
+    added.write_bytes(b"new page")
+    again = land_source(src, wh, "r2", chunk_pages=9)
+    assert (again.files_seen, again.unchanged, again.landed_changed, again.landed_new, again.same_content) == (
+        201,
+        195,
+        4,
+        1,
+        1,
+    )
+    second = pl.concat([pl.read_parquet(f) for f in wh.landed_files("r2")])
+    order = [path.as_uri() for path, _, _ in landing.scan_folder(src)[0]]
+    wanted = {p.as_uri() for p in (*changed, added)}
+    assert second["source_uri"].to_list() == [uri for uri in order if uri in wanted]
+    assert landed(wh).select("source_uri", "sha256").is_duplicated().sum() == 0
+
+
+def os_utime_later(path: Path) -> None:
+    import os
+
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+
+
+def test_members_of_one_name_are_compared_in_archive_order(sample_dir, tmp_path, monkeypatch):
+    # Member hashes run in threads: each member of a name is still compared with the one before.
+    first, second = real_pages(sample_dir, 2)
+    archive = tmp_path / "appended.tar"
+    with tarfile.open(archive, "w") as t:
+        for page, name in ((first, "a.html"), (second, "b.html"), (second, "a.html"), (first, "a.html")):
+            t.add(page, name)
+    wh = Warehouse.at(tmp_path / "wh")
+    report = land_source(archive, wh, "r1", chunk_pages=1)
+    # a: new, b: new, a changed to the second page, a changed back to a content it had (not landed twice).
+    assert (report.files_seen, report.landed_new, report.landed_changed, report.same_content) == (4, 2, 1, 1)
+    got = landed_in_order(wh)
+    assert [uri.rsplit("/", 1)[-1] for uri in got["source_uri"]] == ["a.html", "b.html", "a.html"]
+    assert got["sha256"].to_list() == [sha256_of(first), sha256_of(second), sha256_of(second)]
+
+
+def test_a_failed_write_leaves_the_files_before_it_and_none_after(sample_dir, tmp_path, monkeypatch):
+    import time
+
+    src = tmp_path / "src"
+    varied_folder(src, sample_dir, 120)
+    monkeypatch.setattr(landing, "FLUSH_SECONDS", 3600.0)
+    real = pl.DataFrame.write_parquet
+
+    def failing(frame, file, *args, **kw):
+        if "-00001.parquet" in str(file):  # the second file fails late, after the third is written
+            time.sleep(0.5)
+            raise OSError(28, "No space left on device")
+        return real(frame, file, *args, **kw)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", failing)
+    wh = Warehouse.at(tmp_path / "wh")
+    with pytest.raises(OSError, match="No space left"):
+        land_source(src, wh, "r1", chunk_pages=10)
+    assert [f.name for f in wh.landed_files()] == ["part-r1-00000.parquet"]
+    assert [p.name for p in wh.table_dir(LANDING_TABLE).iterdir()] == ["part-r1-00000.parquet"]
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", real)
+    again = land_source(src, wh, "r2", chunk_pages=10)  # the rest lands next time
+    assert (again.unchanged, again.landed_new) == (10, 110)
+    assert landed(wh).height == 120
+
+
+def test_pages_read_before_a_timed_flush_are_in_it(tmp_path, monkeypatch):
+    import time
+    import types
+
+    clock = [0.0]
+    monkeypatch.setattr(landing, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+
+    def read(i: int) -> bytes:
+        time.sleep(0.05 * (i % 2))  # reads still running when the flush comes
+        return f"page {i}".encode()
+
+    def entries():
+        for i in range(6):
+            clock[0] += 3.0  # a page every 3 s: a flush every second page
+            yield landing.Entry(f"file:///p{i}", 6, i, functools.partial(read, i), parallel=True)
+
+    wh = Warehouse.at(tmp_path / "wh")
+    report = landing.land_entries("file:///", entries(), wh, "r1", flush_seconds=5.0)
+    assert report.landed_new == 6
+    parts = [pl.read_parquet(f)["source_uri"].to_list() for f in wh.landed_files()]
+    assert parts == [["file:///p0"], ["file:///p1", "file:///p2"], ["file:///p3", "file:///p4"], ["file:///p5"]]
+
+
+def test_reads_run_ahead_a_bounded_way(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    monkeypatch.setattr(landing, "READ_AHEAD_PAGES", 5)
+    first_read = threading.Event()
+    taken = []
+
+    def slow_first() -> bytes:
+        time.sleep(0.5)
+        first_read.set()
+        return b"first"
+
+    def entries():
+        yield landing.Entry("file:///p0", 5, 0, slow_first, parallel=True)
+        for i in range(1, 40):
+            taken.append(first_read.is_set())
+            yield landing.Entry(f"file:///p{i}", 3, 0, lambda i=i: f"p{i:02d}".encode(), parallel=True)
+
+    wh = Warehouse.at(tmp_path / "wh")
+    report = landing.land_entries("file:///", entries(), wh, "r1")
+    assert report.landed_new == 40
+    # While the first page was being read, READ_AHEAD_PAGES more were taken, and no more.
+    assert taken.count(False) == 5
+    assert landed_in_order(wh)["source_uri"].to_list() == [f"file:///p{i}" for i in range(40)]
