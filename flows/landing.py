@@ -233,6 +233,10 @@ ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".
 # Reads in flight at once (threads): small files come off the disk faster with several reads
 # queued, and SHA-256 (hashlib) releases the GIL, so the threads also hash on every core.
 READ_THREADS = 8
+# A folder's files go to the read threads in batches (fewer hand-overs between threads, which
+# hold the GIL): at most this many pages or bytes (listed sizes) a batch.
+READ_BATCH_PAGES = 16
+READ_BATCH_BYTES = 4 * 2**20
 # Pages read ahead of the one being landed: at most this many bytes (by their listed sizes) and
 # pages, and at least one page.
 READ_AHEAD_BYTES = 64 * 2**20
@@ -465,14 +469,15 @@ def land_entries(
     writes nothing.
 
     In parallel, one pass over each page: ``READ_THREADS`` threads read and hash the pages of
-    ``parallel`` entries (a folder's files; others are read in this thread, in order, and only
-    hashed in the threads), at most ``READ_AHEAD_BYTES`` ahead of the page being landed, while
-    ``WRITE_THREADS`` threads compress and write the chunks before (one file each; at most that
-    many chunks wait for them). Every decision and every row is still taken in the entries'
-    order: the files, their rows, the report and the failures are those of a landing one page at
-    a time (an entry whose URI is still being read waits for it, as a second member of one name
-    in an archive is compared with the first), and each file is moved into place after the one
-    before it, so a killed landing leaves its first files whole and none after a gap.
+    ``parallel`` entries (a folder's files, in batches of ``READ_BATCH_PAGES``; others are read in
+    this thread, in order, and only hashed in the threads), at most ``READ_AHEAD_BYTES`` and
+    ``READ_AHEAD_PAGES`` ahead of the page being landed, while ``WRITE_THREADS`` threads compress
+    and write the chunks before (one file each; at most that many chunks wait for them). Every
+    decision and every row is still taken in the entries' order: the files, their rows, the
+    report and the failures are those of a landing one page at a time (an entry whose URI is
+    still being read waits for it, as a second member of one name in an archive is compared with
+    the first), and each file is moved into place after the one before it, so a killed landing
+    leaves its first files whole and none after a gap.
     """
     report = LandingReport(source=source_uri)
     known = {row[0]: row[1:] for row in landed_index(warehouse, fresh=fresh).iter_rows()}
@@ -487,7 +492,8 @@ def land_entries(
     reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="landing-read")
     writes = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="landing-write")
     # Entries taken from the source and not yet landed, in order, with their read (None: no read).
-    queue: deque[tuple[Entry, Future | None]] = deque()
+    queue: deque[tuple[Entry, Future | _BatchRead | None]] = deque()
+    batch: _Batch | None = None  # the reads of parallel entries being gathered for one read thread
     queued_bytes = 0
     queued_uris: Counter[str] = Counter()
     written: deque[Future] = deque()
@@ -535,7 +541,7 @@ def land_entries(
         while len(written) > WRITE_THREADS:  # memory stays bounded when the writers are the slower
             written.popleft().result()
 
-    def land(entry: Entry, read: Future | None) -> None:
+    def land(entry: Entry, read: Future | _BatchRead | None) -> None:
         """Land one entry taken from the source, in the source's order: ``read`` is its pages' read."""
         if entry.whole:
             if standing.get(entry.uri) is not None:
@@ -596,8 +602,8 @@ def land_entries(
 
     def take(entry: Entry) -> None:
         """Start the read an entry needs (or none), and queue it behind the entries taken before."""
-        nonlocal queued_bytes
-        read: Future | None = None
+        nonlocal queued_bytes, batch
+        read: Future | _BatchRead | None = None
         if not entry.whole and entry.error is None:
             previous = known.get(entry.uri)
             unchanged = (
@@ -607,7 +613,15 @@ def land_entries(
                 and previous[2] == entry.mtime_ns
             )
             if not unchanged and entry.size <= MAX_PAGE_BYTES:
-                read = reads.submit(_read_page, entry) if entry.parallel else _read_here(entry, reads)
+                if not entry.parallel:
+                    read = _read_here(entry, reads)
+                else:
+                    if batch is None or batch.future is not None:  # none, or sent while being gathered
+                        batch = _Batch(reads)
+                    read = batch.add(entry)
+                    if len(batch.entries) >= READ_BATCH_PAGES or batch.bytes >= READ_BATCH_BYTES:
+                        batch.send()
+                        batch = None
         if read is None and not queue:
             land(entry, None)  # nothing in flight before it: landed at once (a re-run's unchanged files)
             return
@@ -664,6 +678,56 @@ class _Chunk:
         self.mtimes.append(mtime_ns)
         self.contents.append(content)
         self.bytes += size
+
+
+class _Batch:
+    """Reads of ``parallel`` entries handed to one read thread together, once gathered (``send``)."""
+
+    def __init__(self, reads: ThreadPoolExecutor) -> None:
+        self.reads = reads
+        self.entries: list[Entry] = []
+        self.bytes = 0
+        self.future: Future | None = None
+
+    def add(self, entry: Entry) -> _BatchRead:
+        self.entries.append(entry)
+        self.bytes += entry.size
+        return _BatchRead(self, len(self.entries) - 1)
+
+    def send(self) -> None:
+        if self.future is None:
+            self.future = self.reads.submit(_read_pages, self.entries)
+
+
+class _BatchRead:
+    """The read of one entry of a batch, as a future of it (``done``, ``result``)."""
+
+    __slots__ = ("batch", "index")
+
+    def __init__(self, batch: _Batch, index: int) -> None:
+        self.batch, self.index = batch, index
+
+    def done(self) -> bool:
+        return self.batch.future is not None and self.batch.future.done()
+
+    def result(self) -> tuple[bytes | None, int, str | None]:
+        self.batch.send()  # still being gathered: sent as it is, and waited for
+        assert self.batch.future is not None
+        outcome = self.batch.future.result()[self.index]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def _read_pages(entries: list[Entry]) -> list[tuple[bytes | None, int, str | None] | Exception]:
+    """The outcome of ``_read_page`` for each entry, in order: what it returned, or what it raised."""
+    outcomes: list[tuple[bytes | None, int, str | None] | Exception] = []
+    for entry in entries:
+        try:
+            outcomes.append(_read_page(entry))
+        except Exception as exc:  # UnreadableEntry, or what the landing then raises, in its order
+            outcomes.append(exc)
+    return outcomes
 
 
 def _read_page(entry: Entry) -> tuple[bytes | None, int, str | None]:
