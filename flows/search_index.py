@@ -99,7 +99,8 @@ def _documents(warehouse: Warehouse, snapshot: str, ids: list[str] | None):
     if ids is not None:
         from flows.publish import table_file
 
-        wanted = set(pl.DataFrame({"reference_id": ids}).select(table_file(pl.col("reference_id"))).to_series())
+        frame = pl.DataFrame({"reference_id": ids}, schema={"reference_id": pl.String})
+        wanted = set(frame.select(table_file(pl.col("reference_id"))).to_series())
         cable_files = [f for f in cable_files if f.relative_to(root / "cable").as_posix() in wanted]
     for cable_file in cable_files:
         relative = cable_file.relative_to(root / "cable")

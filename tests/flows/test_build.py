@@ -262,7 +262,7 @@ def test_each_run_leaves_a_manifest_and_a_prefect_artifact(prefect_harness, samp
     assert run["parse"] == {"mode": "full", "pages": 57, "write_tasks": 1, "cables_touched": None}
     assert search["mode"] == "full" and search["documents_added"] > 32
     assert (
-        set(run["seconds"]) == {"runner", "land", "parse", "publish", "commit", "views"}
+        set(run["seconds"]) == {"runner", "land", "parse", "publish", "search", "commit", "views"}
         and run["code"]["cables_warehouse"]
     )
     with get_client(sync_client=True) as client:

@@ -51,7 +51,7 @@ def test_a_dask_cluster_builds_the_tables_of_the_local_runner(
         return sorted(dask_scheduler.task_prefixes)
 
     ran = client.run_on_scheduler(task_names)
-    assert ran == ["land_pages", "parse_pages", "plan_partitions", "publish", "write_partitions"]
+    assert ran == ["index_search", "land_pages", "parse_pages", "plan_partitions", "publish", "write_partitions"]
 
     # A second run lands nothing new and changes nothing (incremental, on the cluster too).
     again = build_warehouse(
