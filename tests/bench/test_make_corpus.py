@@ -1,4 +1,8 @@
-"""``bench/make_corpus.py``: a synthetic corpus re-keyed from the bundled sample parses as the new cables."""
+"""``bench/make_corpus.py``: a synthetic corpus made from real pages parses as the new cables, its text varied.
+
+Most tests use the bundled sample as templates; those marked ``corpus`` use the shared corpus and
+skip when it is absent (see ``corpus_dir`` in ``tests/conftest.py``).
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,8 @@ PAGES = 300
 PAGE_PATH = re.compile(r"^cable/(\d{4})/(\d\d)/([0-9A-Z]+)\.(html|txt)$")
 
 
-def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_corpus", SCRIPT)
+def _module(name: str = "make_corpus") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, SCRIPT.with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault(spec.name, module)
     spec.loader.exec_module(module)
@@ -33,6 +37,7 @@ def _module() -> ModuleType:
 
 
 make_corpus = _module()
+vocabulary = _module("vocabulary")
 
 
 def generate(*args: str) -> subprocess.CompletedProcess:
@@ -54,6 +59,14 @@ def sample_templates() -> tuple[list, list]:
 
 def files_of(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def parsed_paragraphs(files: dict[str, bytes]) -> pl.DataFrame:
+    """The paragraph table of some pages (``sha256`` of the page's content, ``number``, ``text``)."""
+    raw = pl.DataFrame({"sha256": [hashlib.sha256(c).hexdigest() for c in files.values()]})
+    raw = raw.with_columns(pl.Series("content", list(files.values()), dtype=pl.Binary))
+    tables = parsed_tables(raw, load_lookups())
+    return tables["paragraph"].rename({"content_sha256": "sha256"})
 
 
 def parsed(files: dict[str, bytes]) -> pl.DataFrame:
@@ -130,29 +143,87 @@ def test_every_page_parses_as_its_new_cable(corpus, sample_templates):
         assert not kept, (path, kept)
 
 
-def test_templates_are_used_in_turn_and_never_cite_a_later_cable(corpus, sample_templates):
-    # 300 pages go round the 55 cable pages of the sample, each page among the templates of its
-    # year or earlier: the bodies are the templates' bodies unchanged, nearly all of them used.
-    templates, skipped = sample_templates
-    assert len(templates) == 55
-    assert sorted(name.rsplit("/", 1)[-1] for name, _reason in skipped) == ["08TRIPOLI220.txt", "section.txt"]
-    template_bodies = set(parsed({t.name: Path(t.path).read_bytes() for t in templates})["body"])
-    bodies = set(corpus["parsed"]["body"])
-    assert bodies <= template_bodies and len(bodies) >= 0.8 * len(template_bodies)
-    raw = pl.DataFrame({"sha256": [hashlib.sha256(c).hexdigest() for c in corpus["files"].values()]})
-    raw = raw.with_columns(pl.Series("content", list(corpus["files"].values()), dtype=pl.Binary))
+def later_citations(files: dict[str, bytes]) -> tuple[int, int]:
+    """(cited cable ids, those of a year after the citing cable's) of some pages, as the parse reads them."""
+    raw = pl.DataFrame({"sha256": [hashlib.sha256(c).hexdigest() for c in files.values()]})
+    raw = raw.with_columns(pl.Series("content", list(files.values()), dtype=pl.Binary))
     tables = parsed_tables(raw, load_lookups())
     created = tables["cable_version"].select("reference_id", "content_sha256", pl.col("created_at").dt.year())
     cited = tables["reference"].join(created, on=["reference_id", "content_sha256"]).drop_nulls("referenced_id")
     years = cited.select("created_at", pl.col("referenced_id").map_elements(make_corpus.id_year, int))
-    assert years.height > 50 and (years["referenced_id"] <= years["created_at"]).all()
+    return years.height, int((years["referenced_id"] > years["created_at"]).sum())
+
+
+def test_copied_text_is_the_templates_and_never_cites_a_later_cable(tmp_path, sample_templates):
+    # --text copied: 300 pages go round the 55 cable pages of the sample, each page among the
+    # templates of its year or earlier: the bodies are the templates' bodies unchanged, nearly all used.
+    templates, skipped = sample_templates
+    assert len(templates) == 55
+    assert sorted(name.rsplit("/", 1)[-1] for name, _reason in skipped) == ["08TRIPOLI220.txt", "section.txt"]
+    generate_here("--out", str(tmp_path), "--pages", str(PAGES), "--text", "copied")
+    files = files_of(tmp_path)
+    template_bodies = set(parsed({t.name: Path(t.path).read_bytes() for t in templates})["body"])
+    bodies = set(parsed(files)["body"])
+    assert bodies <= template_bodies and len(bodies) >= 0.8 * len(template_bodies)
+    cited, later = later_citations(files)
+    assert cited > 50 and later == 0
+
+
+def test_varied_text_is_new_and_never_cites_a_later_cable(corpus, sample_templates):
+    # The default: every page a new cable text, made of the templates' paragraphs, their words varied.
+    frame = corpus["parsed"]
+    template_bodies = set(parsed({t.name: Path(t.path).read_bytes() for t in sample_templates[0]})["body"])
+    assert frame["body"].n_unique() == PAGES
+    assert frame.filter(pl.col("body").is_in(list(template_bodies))).height <= PAGES // 20
+    assert frame["subject"].n_unique() >= 0.6 * PAGES
+    assert (frame["subject"].str.len_chars() > 0).mean() >= 0.9
+    assert (frame["tags"].list.len() > 0).mean() >= 0.9
+    # Every page keeps its template's form: as many paragraphs, numbered 1, 2, ... in order.
+    paragraphs = parsed_paragraphs(corpus["files"])
+    counts = paragraphs.group_by("sha256").agg(pl.len().alias("n"), pl.col("number").drop_nulls().alias("numbers"))
+    assert counts.height >= 0.95 * PAGES and counts["n"].mean() >= 5
+    assert (counts["numbers"].list.len() == 0).mean() < 0.1
+    # Paragraph texts are rarely the same twice, though 300 pages share 32 source cables.
+    assert paragraphs["text"].n_unique() >= 0.7 * paragraphs.height
+    cited, later = later_citations(corpus["files"])
+    assert cited > 50 and later == 0
 
 
 def test_same_arguments_give_the_same_bytes(corpus, tmp_path):
+    # The fixture's pages were written by 2 processes, these by this one.
     generate_here("--out", str(tmp_path / "again"), "--pages", str(PAGES))
     again = files_of(tmp_path / "again")
     digest = {path: hashlib.sha256(content).hexdigest() for path, content in corpus["files"].items()}
     assert {path: hashlib.sha256(content).hexdigest() for path, content in again.items()} == digest
+
+
+def test_a_page_is_the_same_whatever_the_pages_made_before_it(sample_templates):
+    # The text of a page depends on the seed and its id only: not on the chunk, the process or the
+    # variants other pages drew before it (a process keeps the variants it made).
+    templates = sample_templates[0]
+    plan = make_corpus.Plan(make_corpus.cable_order(make_corpus.read_release(), 3)[:120], 3, 0.2, templates)
+    whole = dict(plan.pages(0, 120, make_corpus.read_material(templates)))
+    assert len(whole) > 120  # older builds too
+    fresh = make_corpus.read_material(templates)
+    later = dict(plan.pages(80, 120, fresh))
+    assert later | dict(plan.pages(0, 80, fresh)) == whole
+    # Another seed, the same ids: other texts.
+    other = dict(make_corpus.Plan(plan.cables, 4, 0.2, templates).pages(0, 120, fresh))
+    same = [p for p in whole if p in other and vocabulary.body_of(other[p]) == vocabulary.body_of(whole[p])]
+    assert len(same) <= 6
+
+
+def test_vocabulary_grows_with_the_pages(corpus, tmp_path):
+    # Copies of 55 templates stop adding words; new texts keep adding them (a Heaps' law slope).
+    generate_here("--out", str(tmp_path), "--pages", str(PAGES), "--text", "copied")
+    at = (75, 150, 300)
+    varied = vocabulary.measure(corpus["root"] / "out", at=at)
+    copied = vocabulary.measure(tmp_path, at=at)
+    assert varied.pages == copied.pages == PAGES
+    assert varied.distinct_words[300] >= 1.1 * varied.distinct_words[150] >= 1.1 * 1.05 * varied.distinct_words[75]
+    assert copied.distinct_words[300] <= 1.1 * copied.distinct_words[150]
+    assert varied.heaps_beta > 0.18 > 0.12 > copied.heaps_beta
+    assert varied.duplicate_paragraphs < 0.3 < 0.8 < copied.duplicate_paragraphs
 
 
 def test_the_tar_holds_the_same_files(corpus):
@@ -219,3 +290,25 @@ def test_ids_stations_and_order():
     assert len(years) == 32
     front = [make_corpus.id_year(i) for i, _m in order[: len(years)]]
     assert front == sorted(years)
+
+
+@pytest.mark.corpus
+def test_pages_made_from_the_shared_corpus_parse_as_new_cables(corpus_dir, tmp_path):
+    # 600 pages from the 9,490 real pages of the shared corpus: every one a cable of its new id,
+    # its text new, its vocabulary growing as real text does (Heaps' law, beta about 0.4).
+    pages = 600
+    generate_here("--out", str(tmp_path), "--pages", str(pages), "--templates", str(corpus_dir))
+    files = files_of(tmp_path)
+    frame = parsed(files).with_columns(pl.col("path").str.extract(PAGE_PATH.pattern, 3).alias("new_id"))
+    assert frame.height == pages and frame["reject_reason"].null_count() == pages
+    assert (frame["reference_id"] == frame["new_id"]).all() and frame["reference_id"].n_unique() == pages
+    assert frame["body"].n_unique() == pages
+    assert frame["subject"].n_unique() >= 0.9 * pages
+    paragraphs = parsed_paragraphs(files)
+    assert paragraphs["sha256"].n_unique() >= 0.95 * pages
+    assert paragraphs["text"].n_unique() >= 0.95 * paragraphs.height
+    cited, later = later_citations(files)
+    assert cited > 300 and later == 0
+    growth = vocabulary.measure(tmp_path, at=(150, 300, 600))
+    assert 0.3 <= growth.heaps_beta <= 0.7
+    assert growth.duplicate_paragraphs < 0.08
