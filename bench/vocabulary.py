@@ -31,6 +31,11 @@ favour one corpus's years or stations), at most ``--pages`` of them, and read on
 ``zstd bodies``
     The bodies, in the order read, cut into blocks of 1 MB and each compressed (zstd level 3):
     what a columnar store of the bodies (a Parquet page is about 1 MB) gains.
+``zstd long``
+    All the bodies read as one stream, compressed by the ``zstd`` command (level 3, a 128 MB
+    window: ``--long=27``) when it is installed (else ``-``): what a compressor that sees the
+    whole corpus, or a store that keeps one copy of a repeated text, gains. A corpus that
+    repeats its texts further apart than a Parquet page compresses far better here.
 
 ``--json`` prints one JSON object per folder as the last lines of stdout.
 """
@@ -43,7 +48,10 @@ import json
 import math
 import random
 import re
+import shutil
+import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +110,7 @@ class Growth:
     distinct_paragraphs: int = 0
     zstd_pages: float = 0.0
     zstd_bodies: float = 0.0
+    zstd_long: float | None = None
     seconds: float = 0.0
 
     @property
@@ -128,8 +137,44 @@ class Growth:
             "duplicate_paragraphs": self.duplicate_paragraphs,
             "zstd_pages": self.zstd_pages,
             "zstd_bodies": self.zstd_bodies,
+            "zstd_long": self.zstd_long,
             "seconds": self.seconds,
         }
+
+
+class LongCompressor:
+    """The ``zstd`` command compressing one stream with a 128 MB window; counts the bytes it writes."""
+
+    def __init__(self) -> None:
+        command = shutil.which("zstd")
+        self.process = (
+            subprocess.Popen([command, "-3", "--long=27", "-q", "-c"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            if command
+            else None
+        )
+        self.written = self.compressed = 0
+        if self.process is not None:
+            self.reader = threading.Thread(target=self._count, daemon=True)
+            self.reader.start()
+
+    def _count(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        while chunk := self.process.stdout.read(1 << 20):
+            self.compressed += len(chunk)
+
+    def write(self, data: bytes) -> None:
+        if self.process is not None and self.process.stdin is not None:
+            self.process.stdin.write(data)
+            self.written += len(data)
+
+    def ratio(self) -> float | None:
+        """Bytes in over bytes out, once the stream is closed (None without the command)."""
+        if self.process is None or self.process.stdin is None:
+            return None
+        self.process.stdin.close()
+        self.reader.join()
+        self.process.wait()
+        return self.written / self.compressed if self.compressed else None
 
 
 def measure(folder: Path, pages: int | None = None, at: tuple[int, ...] = CHECKPOINTS, seed: int = 0) -> Growth:
@@ -147,6 +192,7 @@ def measure(folder: Path, pages: int | None = None, at: tuple[int, ...] = CHECKP
     compressed_pages = body_bytes = compressed_bodies = 0
     block: list[bytes] = []
     block_size = 0
+    long = LongCompressor()
     for n, path in enumerate(files, 1):
         page = path.read_bytes()
         growth.page_bytes += len(page)
@@ -160,6 +206,7 @@ def measure(folder: Path, pages: int | None = None, at: tuple[int, ...] = CHECKP
             seen.add(hashlib.blake2b(paragraph, digest_size=16).digest())
         block.append(body)
         block_size += len(body)
+        long.write(body)
         if block_size >= BLOCK_BYTES or n == len(files):
             data = b"".join(block)
             body_bytes += len(data)
@@ -172,6 +219,7 @@ def measure(folder: Path, pages: int | None = None, at: tuple[int, ...] = CHECKP
     growth.distinct_paragraphs = len(seen)
     growth.zstd_pages = growth.page_bytes / compressed_pages if compressed_pages else 0.0
     growth.zstd_bodies = body_bytes / compressed_bodies if compressed_bodies else 0.0
+    growth.zstd_long = long.ratio()
     growth.seconds = time.perf_counter() - start
     return growth
 
@@ -195,6 +243,7 @@ def table(growths: list[Growth]) -> str:
         ("dup. paras", lambda g: f"{100 * g.duplicate_paragraphs:.1f} %"),
         ("zstd pages", lambda g: f"{g.zstd_pages:.2f}"),
         ("zstd bodies", lambda g: f"{g.zstd_bodies:.2f}"),
+        ("zstd long", lambda g: "-" if g.zstd_long is None else f"{g.zstd_long:.2f}"),
         ("MB read", lambda g: f"{g.page_bytes / 1e6:,.0f}"),
         ("seconds", lambda g: f"{g.seconds:.1f}"),
     )

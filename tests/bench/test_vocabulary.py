@@ -93,6 +93,7 @@ def test_measure_counts_words_duplicates_and_compression(tmp_path):
     assert growth.paragraphs == 5 and growth.distinct_paragraphs == 4
     assert growth.duplicate_paragraphs == pytest.approx(0.2)
     assert growth.zstd_pages > 1 and growth.zstd_bodies > 0
+    assert growth.zstd_long is None or growth.zstd_long > 1  # None without the zstd command
     # The same seed reads the pages in the same order; --pages reads the first N of that order.
     assert vocabulary.measure(tmp_path, at=(1, 2, 3, 10)).distinct_words == growth.distinct_words
     assert vocabulary.measure(tmp_path, pages=2, at=(1,)).pages == 2
@@ -112,6 +113,7 @@ def test_the_command_prints_a_table_and_json(tmp_path, capsys):
     assert out[0].split() == ["pages", "a", "b"]
     assert out[1].split()[:3] == ["1", "9", "(0.00M)"]
     assert any(line.split()[:2] == ["dup.", "paras"] for line in out)
+    assert any(line.split()[:2] == ["zstd", "long"] for line in out)
     figures = [json.loads(line) for line in out if line.startswith("{")]
     assert [f["pages"] for f in figures] == [3, 1]
     assert figures[0]["duplicate_paragraphs"] == pytest.approx(2 / 3)
