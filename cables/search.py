@@ -90,9 +90,8 @@ def schema() -> tantivy.Schema:
     return builder.build()
 
 
-def register_analyzers(index: tantivy.Index) -> tantivy.Index:
-    """Give ``index`` the two analyzers its fields name (they are not stored in the index)."""
-    words = (
+def _words_analyzer() -> tantivy.TextAnalyzer:
+    return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(60))
         .filter(tantivy.Filter.lowercase())
@@ -100,14 +99,26 @@ def register_analyzers(index: tantivy.Index) -> tantivy.Index:
         .filter(tantivy.Filter.stemmer("english"))
         .build()
     )
-    value = (
+
+
+def _value_analyzer() -> tantivy.TextAnalyzer:
+    return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
         .build()
     )
-    index.register_tokenizer(WORDS, words)
-    index.register_tokenizer(VALUE, value)
+
+
+# The same analyzers, to read a query's prefix and fuzzy words as the index stores words.
+_WORDS = _words_analyzer()
+_VALUE = _value_analyzer()
+
+
+def register_analyzers(index: tantivy.Index) -> tantivy.Index:
+    """Give ``index`` the two analyzers its fields name (they are not stored in the index)."""
+    index.register_tokenizer(WORDS, _words_analyzer())
+    index.register_tokenizer(VALUE, _value_analyzer())
     return index
 
 
@@ -194,10 +205,10 @@ def search(
     if limit < 1:
         raise ValueError(f"search limit must be at least 1, not {limit}")
     index = open_index(index_dir)
-    parsed = parse_query(index, query, kind, filters or Filters(), any_word=any_word)
+    searcher = index.searcher()
+    parsed = parse_query(index, query, kind, filters or Filters(), any_word=any_word, searcher=searcher)
     if parsed is None:
         return []
-    searcher = index.searcher()
     cables: dict[str, list[tuple[float, tantivy.DocAddress]]] = {}
     offset, page = 0, max(100, limit * 20)
     while len(cables) < limit and offset < MAX_DOCUMENTS:
@@ -211,12 +222,18 @@ def search(
             break
         offset += page
     best = sorted(cables.items(), key=lambda item: (-item[1][0][0], item[0]))[:limit]
-    snippets = {name: _snippet_generator(searcher, parsed, name) for name in ("title", "text")}
+    snippets = {name: _snippet_generator(searcher, parsed, index.schema, name) for name in ("title", "text")}
     return [_hit(rank, searcher, passages, snippets) for rank, (_, passages) in enumerate(best, start=1)]
 
 
 def parse_query(
-    index: tantivy.Index, query: str, kind: str = "all", filters: Filters | None = None, *, any_word: bool = False
+    index: tantivy.Index,
+    query: str,
+    kind: str = "all",
+    filters: Filters | None = None,
+    *,
+    any_word: bool = False,
+    searcher: tantivy.Searcher | None = None,
 ) -> tantivy.Query | None:
     """``query`` as a tantivy query (see the module's doc), with the ``kind`` and ``filters``
     conditions; None when nothing is left to look for. :class:`SearchError` for a query the
@@ -237,7 +254,7 @@ def parse_query(
             raise SearchError(f"cannot read the query {query!r}: {exc}") from None
         clauses.append((tantivy.Occur.Should if any_word and extra else tantivy.Occur.Must, main))
     sch = index.schema
-    searcher = index.searcher()
+    searcher = searcher or index.searcher()
     for sign, word, how, distance in extra:
         terms = _expanded(searcher, fields, word, how, int(distance or 1))
         either = tantivy.Query.boolean_query([(tantivy.Occur.Should, _term(sch, name, term)) for name, term in terms])
@@ -309,59 +326,25 @@ def _expanded(
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
-    folded = "".join(_FOLD.analyze(word))
+    folded = "".join(_VALUE.analyze(word))
     if not folded:
         return []
+    stem = (_WORDS.analyze(word) or [folded])[0]
     found: list[tuple[int, str, str]] = []
     for name in fields:
         if how == "*":
             found += [(-count, name, term) for term, count in searcher.terms_with_prefix(name, folded)]
             continue
         counts = dict(searcher.terms_with_prefix(name, ""))
-        stem = (_analyse(word) or [folded])[0]
         near = process.extract(stem, list(counts), scorer=Levenshtein.distance, score_cutoff=distance, limit=None)
         found += [(-counts[term], name, term) for term, _, _ in near]
     return [(name, term) for _, name, term in sorted(found)[:MAX_EXPANSIONS]]
 
 
-_FOLD = (
-    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-    .filter(tantivy.Filter.lowercase())
-    .filter(tantivy.Filter.ascii_fold())
-    .build()
-)
-_ANALYZER = None
-
-
-def _analyse(word: str) -> list[str]:
-    """``word`` as the index stores it (lower case, accents folded, stemmed)."""
-    global _ANALYZER
-    if _ANALYZER is None:
-        _ANALYZER = (
-            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.ascii_fold())
-            .filter(tantivy.Filter.stemmer("english"))
-            .build()
-        )
-    return _ANALYZER.analyze(word)
-
-
-def _snippet_generator(searcher: tantivy.Searcher, query: tantivy.Query, name: str):
-    generator = tantivy.SnippetGenerator.create(searcher, query, searcher_schema(searcher), name)
+def _snippet_generator(searcher: tantivy.Searcher, query: tantivy.Query, sch: tantivy.Schema, name: str):
+    generator = tantivy.SnippetGenerator.create(searcher, query, sch, name)
     generator.set_max_num_chars(SNIPPET_CHARS)
     return generator
-
-
-_SCHEMA = None
-
-
-def searcher_schema(_searcher) -> tantivy.Schema:
-    """The schema (the same for every index of this version)."""
-    global _SCHEMA
-    if _SCHEMA is None:
-        _SCHEMA = schema()
-    return _SCHEMA
 
 
 def _hit(rank: int, searcher: tantivy.Searcher, passages, snippets) -> Hit:
