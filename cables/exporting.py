@@ -146,13 +146,13 @@ def export_query(
 @contextmanager
 def _reader(source, query: str) -> Iterator[pa.RecordBatchReader]:
     """The rows of ``query`` as a record batch reader, closed (and its query stopped) on leaving."""
-    from cables.sandbox import SandboxError
+    from cables.sandbox import SandboxError, sql_error
 
     if isinstance(source, duckdb.DuckDBPyConnection):
         try:
             reader = source.execute(read_only_statement(query)).to_arrow_reader(BATCH_ROWS)
         except duckdb.Error as exc:
-            raise ExportError(f"SQL error: {str(exc).splitlines()[0]}") from exc
+            raise ExportError(sql_error(exc)) from exc
         # An open reader keeps the query (and the database) busy: always close it.
         with reader:
             yield reader
