@@ -70,13 +70,19 @@ def view_docs(sql_dir: Path) -> dict[str, tuple[str, dict[str, str]]]:
     return docs
 
 
-def _document(
-    con: duckdb.DuckDBPyConnection, name: str, docs: dict[str, tuple[str, dict[str, str]]], kind: str = "view"
+def document(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    docs: dict[str, tuple[str, dict[str, str]]],
+    kind: str = "view",
+    *,
+    stored: bool = False,
 ) -> None:
-    """Comment the view ``name`` (or, with ``kind="table"``, the table of its stored rows)."""
+    """Comment the view ``name`` (or, with ``kind="table"``, the table ``name``; with ``stored``
+    too, the table of ``MART_SCHEMA`` holding the rows of view ``name``) and its columns."""
     description, columns = docs.get(name, ("", {}))
-    target = name if kind == "view" else f"{MART_SCHEMA}.{name}"
-    if kind == "table":
+    target = f"{MART_SCHEMA}.{name}" if stored else name
+    if stored:
         description = f"the stored rows of view {name}: {description}"
     statements = [f"comment on {kind} {target} is {sql_literal(description)}"]
     present = {row[0] for row in con.execute(f"describe {target}").fetchall()}
@@ -112,6 +118,11 @@ def create_views(
             f"create {kind} {name} as select * from read_csv({sql_literal(str(path))}, "
             f"header = {str(header).lower()}, columns = {types})"
         )
+    create_sql_views(con, sql_dir)
+
+
+def create_sql_views(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
+    """On ``con``: a view per ``.sql`` file under ``sql_dir``, over the tables and views ``con`` has."""
     pending = sql_views(sql_dir)
     # Views may build on each other: create in passes until none is left or none succeeds.
     while pending:
@@ -134,7 +145,7 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     built (it is rebuilt whenever the tables change), each answers from its stored rows, in well
     under a second at the full release's scale. The views keep their names, columns and comments.
     """
-    con.execute(f"create schema {MART_SCHEMA}")
+    con.execute(f"create schema if not exists {MART_SCHEMA}")
     for name in names:
         con.execute(f"create table {MART_SCHEMA}.{name} as select * from main.{name}")
     # Replaced only once all are stored: a view reading another reads the same rows either way.
@@ -213,26 +224,16 @@ def build_database(warehouse: Warehouse, sql_dir: Path, *, seconds: dict | None 
         store_data_issues(con, sql_dir)
         docs = view_docs(sql_dir)
         for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall():
-            _document(con, name, docs)
+            document(con, name, docs)
         for name in [*marts, "data_issue"]:
-            _document(con, name, docs, kind="table")
+            document(con, name, docs, kind="table", stored=True)
         if seconds is not None:
             seconds["views"] = time.perf_counter() - start
         con.execute(
             "create table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
             [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot()],
         )
-        # A full disk can leave the file short without DuckDB raising (seen under RLIMIT_FSIZE):
-        # the file must hold every block DuckDB counts, or it is not swapped in.
-        con.execute("checkpoint")
-        blocks, block_size = con.execute("select total_blocks, block_size from pragma_database_size()").fetchone()
-        con.close()
-        written = tmp.stat().st_size
-        if written < blocks * block_size:
-            raise BuildError(
-                f"{warehouse.database.name} was not written whole ({written:,} of {blocks * block_size:,} bytes): "
-                "is the disk full? The previous database is kept"
-            )
+        close_whole(con, tmp, warehouse.database.name)
         crash_point("database")
         os.replace(tmp, warehouse.database)
     finally:
@@ -241,6 +242,23 @@ def build_database(warehouse: Warehouse, sql_dir: Path, *, seconds: dict | None 
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         shutil.rmtree(spill, ignore_errors=True)
     return warehouse.database
+
+
+def close_whole(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+    """Checkpoint and close ``con``, the database file ``path``; BuildError if the file is short.
+
+    A full disk can leave the file short without DuckDB raising (seen under RLIMIT_FSIZE): the
+    file must hold every block DuckDB counts, or it is not swapped in (``name`` is what it is
+    for, in the message)."""
+    con.execute("checkpoint")
+    blocks, block_size = con.execute("select total_blocks, block_size from pragma_database_size()").fetchone()
+    con.close()
+    written = path.stat().st_size
+    if written < blocks * block_size:
+        raise BuildError(
+            f"{name} was not written whole ({written:,} of {blocks * block_size:,} bytes): "
+            f"is the disk full? An earlier {name} is kept"
+        )
 
 
 def connect_read_only(warehouse: Warehouse, sql_dir: Path) -> duckdb.DuckDBPyConnection:
