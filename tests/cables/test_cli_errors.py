@@ -55,6 +55,9 @@ def test_a_full_disk_is_one_line_for_sql_and_export(sample_warehouse, tmp_path):
     assert not (tmp_path / "p.csv").exists()
     out = cables("report", "-w", w, "--out", str(tmp_path / "r.html"), fsize=20_000)
     one_line_error(out)
+    out = cables("export", "-w", w, "--database", str(tmp_path / "shared.duckdb"), fsize=2_000_000)
+    assert "File too large" in one_line_error(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answer.csv"]  # no file half written
 
 
 def test_a_full_disk_while_a_moved_warehouse_is_reopened(sample_warehouse, tmp_path):
@@ -133,11 +136,16 @@ def caret_under(lines: list[str], word: str) -> bool:
 def test_sql_errors_keep_duckdbs_hints(sample_warehouse, tmp_path, query, first, hint, word):
     """A misspelt column or table: the error says what DuckDB suggests and where, under one
     ``cables:`` line, for ``cables sql`` and ``cables export --query`` alike."""
+    from click.testing import CliRunner
+
+    from cables.cli import main
+
     for command in (
         ["sql", query],
         ["export", "--query", query, "--format", "csv", "-o", str(tmp_path / "x.csv")],
     ):
-        lines = cables_error(cables(*command, "-w", str(sample_warehouse)))
+        result = CliRunner().invoke(main, [*command, "-w", str(sample_warehouse)])
+        lines = cables_error(subprocess.CompletedProcess(command, result.exit_code, result.stdout, result.stderr))
         assert lines[0].startswith("cables: SQL error: ") and first in lines[0], lines
         assert any(line.startswith(f"  {hint}") for line in lines[1:]), lines
         assert caret_under(lines, word), lines
