@@ -445,13 +445,20 @@ def _export(
 @main.command()
 @click.argument("name", required=False)
 @click.option("--query", "-q", default=None, help="Export the result of this read-only SQL query instead of NAME.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default=None, help="File format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default=None,
+    help="File format (needed with NAME or --query).",
+)
 @click.option(
     "--out",
     "-o",
     "out",
     default=None,
-    help="File to write (a folder with --partition-by); an s3://bucket/key URL is uploaded there.",
+    help="File to write, needed with NAME or --query (a folder with --partition-by); an s3://bucket/key URL is "
+    "uploaded there.",
 )
 @click.option(
     "--database",
@@ -469,7 +476,7 @@ def _export(
     help="Write a folder of hive-style partitions by this column (repeat for several).",
 )
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: start the file with a UTF-8 byte order mark.")
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT (or the --database file) if it exists.")
 @_warehouse_option
 def export(
     name: str | None,
