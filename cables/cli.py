@@ -445,14 +445,30 @@ def _export(
 @main.command()
 @click.argument("name", required=False)
 @click.option("--query", "-q", default=None, help="Export the result of this read-only SQL query instead of NAME.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), required=True, help="File format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default=None,
+    help="File format (needed with NAME or --query).",
+)
 @click.option(
     "--out",
     "-o",
     "out",
-    required=True,
-    help="File to write (a folder with --partition-by); an s3://bucket/key URL is uploaded there.",
+    default=None,
+    help="File to write, needed with NAME or --query (a folder with --partition-by); an s3://bucket/key URL is "
+    "uploaded there.",
 )
+@click.option(
+    "--database",
+    "database",
+    default=None,
+    metavar="PATH",
+    help="Instead of NAME or --query: write the whole warehouse as one self-contained DuckDB file (every "
+    "table's rows, the views, their descriptions) that opens anywhere with DuckDB alone.",
+)
+@click.option("--with-pages", is_flag=True, help="With --database: store the landed pages (raw_page) too.")
 @click.option(
     "--partition-by",
     "partition_by",
@@ -460,24 +476,40 @@ def _export(
     help="Write a folder of hive-style partitions by this column (repeat for several).",
 )
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: start the file with a UTF-8 byte order mark.")
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT (or the --database file) if it exists.")
 @_warehouse_option
 def export(
     name: str | None,
     query: str | None,
-    fmt: str,
-    out: str,
+    fmt: str | None,
+    out: str | None,
+    database: str | None,
+    with_pages: bool,
     partition_by: tuple[str, ...],
     excel: bool,
     overwrite: bool,
     warehouse: str | None,
 ) -> None:
-    """Write a table or view NAME, or a --query result, to CSV or Parquet.
+    """Write a table or view NAME, or a --query result, to CSV or Parquet; or, with --database
+    PATH, the whole warehouse to one DuckDB file to hand on.
 
     NAME must be a table or view of the warehouse (see `cables info`). CSV is UTF-8 with every
     text quoted (multi-line text stays in one cell), lists joined with "; ", and text cells that
     start with = + - @ (which a spreadsheet would run as a formula) prefixed with a quote.
+    The --database file holds the rows themselves (no path to the warehouse's files): moved or
+    sent elsewhere, it opens with DuckDB alone.
     """
+    if database is not None:
+        given = {"NAME": name, "--query": query, "--format": fmt, "--out": out, "--partition-by": partition_by}
+        mixed = [option for option, value in {**given, "--excel": excel}.items() if value]
+        if mixed:
+            _fail(f"--database writes the whole warehouse to one DuckDB file: give it without {', '.join(mixed)}")
+        _export_database(warehouse, database, overwrite=overwrite, with_pages=with_pages)
+        return
+    if with_pages:
+        _fail("--with-pages goes with --database PATH")
+    if fmt is None or out is None:
+        _fail("give --format csv|parquet and --out PATH (or --database PATH for a DuckDB file of the whole warehouse)")
     if (name is None) == (query is None):
         _fail("give a table or view NAME, or --query SQL (not both)")
     _export(
@@ -490,6 +522,24 @@ def export(
         partition_by=list(partition_by) or None,
         excel=excel,
     )
+
+
+def _export_database(warehouse: str | None, out: str, *, overwrite: bool, with_pages: bool) -> None:
+    """Write the warehouse to the DuckDB file ``out`` and say what it holds."""
+    from cables.export_database import export_database
+    from cables.exporting import ExportError
+    from flows.layout import BuildError, Warehouse
+    from flows.serve import ServeError
+
+    location = Warehouse.at(warehouse or settings().warehouse)
+    try:
+        rows = export_database(location, settings().sql_dir, out, overwrite=overwrite, with_pages=with_pages)
+    except (ExportError, ServeError, BuildError) as exc:
+        _fail(str(exc))
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
+    size = "" if "://" in out else f", {Path(out).expanduser().stat().st_size / 1e6:,.1f} MB"
+    click.echo(f"wrote {out}: {len(rows)} tables and views, {rows.get('cable', 0):,} cables{size}", err=True)
 
 
 @main.command()

@@ -75,21 +75,27 @@ def view_docs(sql_dir: Path) -> dict[str, tuple[str, dict[str, str]]]:
 
 
 def document(
-    con: duckdb.DuckDBPyConnection, docs: dict[str, tuple[str, dict[str, str]]], views: list[str], tables: list[str]
+    con: duckdb.DuckDBPyConnection,
+    docs: dict[str, tuple[str, dict[str, str]]],
+    *,
+    views: list[str] = (),
+    tables: list[str] = (),
+    stored: list[str] = (),
 ) -> None:
-    """Comment the ``views`` and the ``tables`` of stored view rows (``MART_SCHEMA``), with their
-    columns, from ``docs`` (``view_docs``): one transaction, the columns read from the catalog."""
+    """Comment the ``views``, the ``tables`` and the tables of ``MART_SCHEMA`` holding the rows of
+    the views ``stored``, with their columns, from ``docs`` (``view_docs``): one transaction,
+    the columns read from the catalog."""
     present: dict[tuple[str, str], set[str]] = {}
     for schema, name, column in con.execute(
         "select schema_name, table_name, column_name from duckdb_columns() where database_name = current_database()"
     ).fetchall():
         present.setdefault((schema, name), set()).add(column)
     statements = []
-    for kind, schema, names in (("view", "main", views), ("table", MART_SCHEMA, tables)):
+    for kind, schema, names in (("view", "main", views), ("table", "main", tables), ("table", MART_SCHEMA, stored)):
         for name in names:
             description, columns = docs.get(name, ("", {}))
-            target = name if kind == "view" else f"{MART_SCHEMA}.{name}"
-            if kind == "table":
+            target = name if schema == "main" else f"{MART_SCHEMA}.{name}"
+            if schema == MART_SCHEMA:
                 description = f"the stored rows of view {name}: {description}"
             statements.append(f"comment on {kind} {target} is {sql_literal(description)}")
             for column, text in columns.items():
@@ -126,6 +132,11 @@ def create_views(
             f"create view {name} as select * from read_csv({sql_literal(str(path))}, "
             f"header = {str(header).lower()}, columns = {types})"
         )
+    create_sql_views(con, sql_dir)
+
+
+def create_sql_views(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
+    """On ``con``: a view per ``.sql`` file under ``sql_dir``, over the tables and views ``con`` has."""
     pending = sql_views(sql_dir)
     # Views may build on each other: create in passes until none is left or none succeeds.
     while pending:
@@ -150,7 +161,7 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     Several are computed at once (``MART_QUERIES``): most are too small to keep DuckDB's threads
     busy on their own.
     """
-    con.execute(f"create schema {MART_SCHEMA}")
+    con.execute(f"create schema if not exists {MART_SCHEMA}")
 
     def store(name: str) -> None:
         with con.cursor() as cursor:
@@ -197,7 +208,7 @@ def finish_database(con: duckdb.DuckDBPyConnection, sql_dir: Path, issues: list[
     """The data issues (``issues``) stored and every view and stored table commented."""
     store_data_issues(con, issues)
     views = [name for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall()]
-    document(con, view_docs(sql_dir), views, [*(name for name, _, _ in sql_views(sql_dir)), "data_issue"])
+    document(con, view_docs(sql_dir), views=views, stored=[*(name for name, _, _ in sql_views(sql_dir)), "data_issue"])
 
 
 def database_connection(path: Path, spill: Path) -> duckdb.DuckDBPyConnection:
@@ -260,7 +271,7 @@ def publish_database(warehouse: Warehouse, staged: Path, sql_dir: Path) -> Path:
     with _database_file(staged, staged.with_name(staged.name + ".spill"), warehouse) as con:
         sources = published_sources(warehouse)
         create_views(con, sources, sql_dir, tables_only=True)
-        document(con, view_docs(sql_dir), list(sources), [])
+        document(con, view_docs(sql_dir), views=list(sources))
         _swap_in(con, staged, warehouse)
     return warehouse.database
 
@@ -289,19 +300,26 @@ def _swap_in(con: duckdb.DuckDBPyConnection, path: Path, warehouse: Warehouse) -
         "create or replace table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
         [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot()],
     )
-    # A full disk can leave the file short without DuckDB raising (seen under RLIMIT_FSIZE):
-    # the file must hold every block DuckDB counts, or it is not swapped in.
+    close_whole(con, path, warehouse.database.name)
+    crash_point("database")
+    os.replace(path, warehouse.database)
+
+
+def close_whole(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+    """Checkpoint and close ``con``, the database file ``path``; BuildError if the file is short.
+
+    A full disk can leave the file short without DuckDB raising (seen under RLIMIT_FSIZE): the
+    file must hold every block DuckDB counts, or it is not swapped in (``name`` is what it is
+    for, in the message)."""
     con.execute("checkpoint")
     blocks, block_size = con.execute("select total_blocks, block_size from pragma_database_size()").fetchone()
     con.close()
     written = path.stat().st_size
     if written < blocks * block_size:
         raise BuildError(
-            f"{warehouse.database.name} was not written whole ({written:,} of {blocks * block_size:,} bytes): "
-            "is the disk full? The previous database is kept"
+            f"{name} was not written whole ({written:,} of {blocks * block_size:,} bytes): "
+            f"is the disk full? An earlier {name} is kept"
         )
-    crash_point("database")
-    os.replace(path, warehouse.database)
 
 
 def connect_read_only(warehouse: Warehouse, sql_dir: Path) -> duckdb.DuckDBPyConnection:

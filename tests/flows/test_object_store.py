@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
@@ -119,6 +120,18 @@ def test_build_query_and_export_on_object_storage(s3, sample_warehouse, sample_d
     count = cli("sql", "-w", f"s3://{BUCKET}/cables", "--format", "csv", "select count(*) from tag_cooccurrence",
                 work=reader)  # fmt: skip
     assert pq.read_table(fs.open(f"{BUCKET}/morning/tags.parquet")).num_rows == int(count.stdout.split()[-1])
+
+    # One DuckDB file of the whole warehouse, uploaded beside the morning's exports: it holds the
+    # rows themselves, so a copy opens anywhere, with no URL of the store in its catalog.
+    out = cli("export", "--database", f"s3://{BUCKET}/morning/cables.duckdb", "-w", f"s3://{BUCKET}/cables",
+              work=reader)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    fs.get_file(f"{BUCKET}/morning/cables.duckdb", str(tmp_path / "copy.duckdb"))
+    with duckdb.connect(str(tmp_path / "copy.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from tag_cooccurrence").fetchone()[0] == int(count.stdout.split()[-1])
+        assert con.execute("select row_counts['cable'], snapshot from about").fetchone() == (32, manifest["snapshot"])
+        views = " ".join(sql for (sql,) in con.execute("select sql from duckdb_views() where not internal").fetchall())
+        assert "s3://" not in views and "FROM mart_rows.tag_cooccurrence" in views
 
     # The sandbox holds: nothing outside the warehouse's URL is read, nothing is written into it.
     out = cli("sql", "-w", f"s3://{BUCKET}/cables", f"select * from 's3://{BUCKET}/morning/tags.parquet'", work=reader)
