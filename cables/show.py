@@ -67,18 +67,20 @@ def find_cable(con: duckdb.DuckDBPyConnection, text: str) -> str:
     ).fetchone()
     if found:
         return found[0]
+    released = con.execute("select count(*) from release_cable where reference_id = ?", [canonical]).fetchone()[0]
     close = close_ids(con, canonical)
-    hint = f" (close: {', '.join(close)})" if close else ""
-    raise ShowError(f"no cable {canonical} in the warehouse{hint}")
+    hints = (["it is in the release"] if released else []) + ([f"close: {', '.join(close)}"] if close else [])
+    raise ShowError(f"no cable {canonical} in the warehouse" + (f" ({'; '.join(hints)})" if hints else ""))
 
 
 def close_ids(con: duckdb.DuckDBPyConnection, canonical: str, limit: int = 3) -> list[str]:
-    """Reference ids of the warehouse near an id it lacks: the same station (same year first,
-    nearest serial first), then the same serial at another station."""
+    """Reference ids of the warehouse near an id it lacks: the same station (nearest year first,
+    then nearest serial), then the same serial at another station."""
     parts = re.match(_ID_PARTS, canonical)
     if not parts:
         return []
-    year, station, serial = parts.group(1), parts.group(2), int(parts.group(3))
+    year, station, serial = int(parts.group(1)), parts.group(2), int(parts.group(3))
+    year += 2000 if year < 50 else 1900  # as citation_edge reads a 2-digit year
     rows = con.execute(
         f"""
         with ids as (
@@ -91,7 +93,7 @@ def close_ids(con: duckdb.DuckDBPyConnection, canonical: str, limit: int = 3) ->
         where id.station = $station or try_cast(id.serial as bigint) = $serial
         order by
             id.station = $station desc,
-            id.year = $year desc,
+            abs(if(id.year::int < 50, 2000, 1900) + id.year::int - $year),
             abs(coalesce(try_cast(id.serial as bigint), 0) - $serial),
             reference_id
         limit {int(limit)}

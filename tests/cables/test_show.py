@@ -10,6 +10,7 @@ import csv
 import gzip
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -105,6 +106,13 @@ def test_an_unknown_id_is_one_line_naming_close_ids(sample_warehouse):
     assert result.stdout == ""
     # The sample holds two cables of the station PANAMA: 09PANAMA539 (same year) and 89PANAMA8545.
     assert result.stderr == "cables: no cable 09PANAMA538 in the warehouse (close: 09PANAMA539, 89PANAMA8545)\n"
+    # 08TRIPOLI505 is a cable of the release (data/reference/cable2month.csv.gz) the sample lacks.
+    assert "08TRIPOLI505" in release_ids()
+    result = show(sample_warehouse, "08 tripoli 505")
+    assert result.stderr == (
+        "cables: no cable 08TRIPOLI505 in the warehouse (it is in the release; close: 08TRIPOLI220, 09TRIPOLI663, "
+        "07TRIPOLI943)\n"
+    )
     result = show(sample_warehouse, "08FOO1")
     assert (result.exit_code, result.stderr) == (1, "cables: no cable 08FOO1 in the warehouse\n")
     assert show(sample_warehouse, "  ").stderr == "cables: give a cable's reference id, e.g. 08TRIPOLI220\n"
@@ -406,3 +414,12 @@ def test_a_page_that_no_longer_matches_its_hash_is_not_written(cited_warehouse, 
 def test_show_error_for_a_version_of_a_cable_without_pages(con):
     with pytest.raises(ShowError, match="no cable 99NOWHERE1 in the warehouse"):
         cable_view(con, "99NOWHERE1")
+
+
+def test_every_key_of_the_json_is_documented_in_its_order():
+    from cables.show import KEYS
+
+    doc = (PROJECT_ROOT / "docs" / "cli.md").read_text()
+    table = doc[doc.index("The JSON object has these keys") :].split("\n\n")[1]
+    documented = [key for row in table.splitlines()[2:] for key in re.findall(r"`(\w+)`", row.split(" | ")[0])]
+    assert documented == list(KEYS)
