@@ -385,7 +385,7 @@ def _wrapped(text: str, width: int, indent: str) -> list[str]:
     lines = []
     for part in text.split("\n"):
         lines += textwrap.wrap(
-            part, width, initial_indent=indent, subsequent_indent=indent, break_long_words=False
+            part, width, initial_indent=indent, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
         ) or [""]
     return lines
 

@@ -229,14 +229,29 @@ def test_text_wraps_and_keeps_every_word(sample_warehouse):
     assert "A. PANAMA 508 -> 09PANAMA508: not in the release, not in this warehouse" in flat
 
 
-def test_text_of_a_long_cable_is_not_cut(con):
+def test_text_keeps_every_paragraph_of_every_cable_whole(con):
+    """No paragraph is cut or has a word broken (``government-based`` wrapped at its hyphen)."""
+    cables = [r[0] for r in con.execute("select reference_id from cable").fetchall()]
+    assert len(cables) == 32
+    for reference_id in cables:
+        view = cable_view(con, reference_id)
+        flat = " ".join(render_text(view).split())
+        for p in view["paragraphs"]:
+            assert " ".join(p["text_joined"].split()) in flat, (reference_id, p["position"])
+    # 10COLOMBO50: paragraphs 1.(S) to 15.(S); the last one, to its end, as the page prints it.
     view = cable_view(con, "10COLOMBO50")
-    flat = " ".join(render_text(view).split())
-    for p in view["paragraphs"]:
-        assert " ".join(p["text_joined"].split()) in flat
-    # The page's last paragraph ends so (read off the page).
-    assert flat.count("BUTENIS") >= 2
-    assert len(view["paragraphs"]) == 15
+    assert [(p["number"], p["marking"]) for p in view["paragraphs"]] == [(n, "S") for n in range(1, 16)]
+    assert (
+        "15. (S) Fonseka Next Steps: -- Begins national dialogue on the war and its human costs. -- Creation of a "
+        "serious and credible truth and reconciliation mechanism. -- Considers compensation program. BUTENIS "
+        "references A. 09 COLOMBO 1176 -> 09COLOMBO1176: not in the release, not in this warehouse "
+        "B. COLOMBO 32 -> 10COLOMBO32: in the release, not in this warehouse "
+        "C. COLOMBO 8 -> 10COLOMBO8: in the release, not in this warehouse "
+        "cited by no cable of this warehouse "
+        "versions 1 (current), released 2011-01-31 21:09, 1 page "
+        "2, released 2010-12-16 21:09, viewer build 20110119-0010, 3 pages "
+        "version 2 -> 1: released_at, body; body "
+    ) in " ".join(render_text(view).split())
 
 
 def test_markdown(sample_warehouse):
