@@ -681,6 +681,8 @@ def show(
 
     if version_rank is not None and not page:
         _fail("--version chooses the page written by --page: give --page too")
+    if page and click.get_current_context().get_parameter_source("fmt") == click.core.ParameterSource.COMMANDLINE:
+        _fail("--page writes the page as it was landed, in no --format: give one of them")
     if out is not None:
         try:
             check_output(out, protected=Warehouse.at(warehouse or settings().warehouse).root, overwrite=overwrite)

@@ -94,6 +94,7 @@ def routing_names() -> dict[str, set[str]]:
         ("09SANJOSE525", "09SECTION01OF03SANJOSE525"),  # the page prints a malformed id
         ("09section01of03sanjose525", "09SECTION01OF03SANJOSE525"),
         ("7575LIBREVILLE1895", "7575LIBREVILLE1895"),
+        ("09 SECSTATE 37566", "09STATE37566"),  # as a REF line may write it
     ],
 )
 def test_ids_are_read_as_users_copy_them(con, typed, found):
@@ -395,6 +396,8 @@ def test_page_of_an_older_version(sample_warehouse):
         1,
         "cables: 10COLOMBO50 has 2 versions (1 = current to 2): no version 3\n",
     )
+    both = show(sample_warehouse, "10COLOMBO50", "--page", "--format", "html")
+    assert (both.exit_code, both.stdout) == (1, "") and both.stderr.startswith("cables: --page writes the page as")
     alone = show(sample_warehouse, "10COLOMBO50", "--version", "2")
     assert alone.exit_code == 1 and alone.stderr.startswith("cables: --version chooses the page written by --page")
 
