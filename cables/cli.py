@@ -6,6 +6,7 @@ import csv
 import itertools
 import json
 import os
+import shutil
 import sys
 from datetime import date, datetime
 from decimal import Decimal
@@ -48,6 +49,25 @@ def _warehouse_option(func):
         callback=_warehouse_location,
         help=WAREHOUSE_HELP,
     )(func)
+
+
+def _format_option(choices: list[str], help_text: str):
+    """The option ``--format`` of a command: one of ``choices``, the first by default."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help=help_text
+    )
+
+
+def _output_options(help_text: str):
+    """The options ``--out`` (described by ``help_text``) and ``--overwrite`` of a command."""
+
+    def decorate(func):
+        func = click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")(func)
+        return click.option(
+            "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help_text
+        )(func)
+
+    return decorate
 
 
 def _fail(message: str) -> None:
@@ -279,25 +299,11 @@ def _jsonable(value):
 @click.option(
     "--file", "-f", "query_file", type=click.File("r"), default=None, help="Read the query from a file ('-' for stdin)."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "parquet"]),
-    default="table",
-    show_default=True,
-    help="Output format (parquet needs --out).",
-)
+@_format_option(["table", "csv", "json", "parquet"], "Output format (parquet needs --out).")
 @click.option(
     "--max-rows", type=int, default=50, show_default=True, help="Rows shown in table format (all rows in csv/json)."
 )
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the result to this file instead of stdout (csv or parquet).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@_output_options("Write the result to this file instead of stdout (csv or parquet).")
 @_warehouse_option
 def sql(
     query: str | None,
@@ -567,22 +573,11 @@ def _export_database(warehouse: str | None, out: str, *, overwrite: bool, with_p
 @click.option(
     "--to", "until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only cables written on or before this day."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "parquet"]),
-    default="table",
-    show_default=True,
-    help="table: for reading; csv, parquet: one row per cable; json: with its best paragraphs.",
+@_format_option(
+    ["table", "csv", "json", "parquet"],
+    "table: for reading; csv, parquet: one row per cable; json: with its best paragraphs.",
 )
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file (needed for parquet).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@_output_options("Write to this file (needed for parquet).")
 @_warehouse_option
 def search(
     query: str,
@@ -685,6 +680,115 @@ def report(out: Path, overwrite: bool, warehouse: str | None) -> None:
     finally:
         con.close()
     click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.argument("id")
+@_format_option(
+    ["text", "markdown", "json", "html"],
+    "text: wrapped for a terminal; markdown; json: one object, every field; html: a self-contained page.",
+)
+@click.option(
+    "--page", is_flag=True, help="Write the stored original page instead, byte for byte as landed (hash checked)."
+)
+@click.option(
+    "--version",
+    "version_rank",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="With --page: the page of version N (1 = the current version, the default; 2 the one before, ...).",
+)
+@click.option(
+    "--link-prefix",
+    default="/cable/",
+    show_default=True,
+    help="HTML: other cables are linked as PREFIX<reference id>.",
+)
+@_output_options("Write to this file instead of stdout.")
+@_warehouse_option
+def show(
+    id: str,
+    fmt: str,
+    page: bool,
+    version_rank: int | None,
+    link_prefix: str,
+    out: Path | None,
+    overwrite: bool,
+    warehouse: str | None,
+) -> None:
+    """Show one cable: its fields, addressees, paragraphs with their markings, references (in the
+    release? in this warehouse?), the cables citing it, its versions and what changed, its news
+    articles.
+
+    ID is a reference id as printed or as copied: 08TRIPOLI220, "08 Tripoli 220", 08tripoli0220.
+    With --page, the stored original page is written instead, byte for byte as it was landed, after
+    its SHA-256 is checked against the hash recorded then.
+    """
+    from cables.exporting import ExportError, check_output
+    from cables.show import ShowError, cable_view, find_cable, render, stored_page
+    from flows.layout import Warehouse
+
+    if version_rank is not None and not page:
+        _fail("--version chooses the page written by --page: give --page too")
+    if page and click.get_current_context().get_parameter_source("fmt") == click.core.ParameterSource.COMMANDLINE:
+        _fail("--page writes the page as it was landed, in no --format: give one of them")
+    if out is not None:
+        try:
+            check_output(out, protected=Warehouse.at(warehouse or settings().warehouse).root, overwrite=overwrite)
+        except ExportError as exc:
+            _fail(str(exc))
+    con = _open(warehouse)
+    try:
+        cable_id = find_cable(con, id)
+        if page:
+            stored = stored_page(con, cable_id, version_rank or 1)
+        else:
+            width = max(60, min(shutil.get_terminal_size().columns, 100)) if sys.stdout.isatty() else 80
+            text = render(cable_view(con, cable_id), fmt, width=width, link_prefix=link_prefix)
+    except ShowError as exc:
+        _fail(str(exc))
+    finally:
+        con.close()
+    if not page:
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            _write_file(out, text.encode("utf-8"))
+            click.echo(f"wrote {cable_id} ({fmt}) to {out}", err=True)
+        return
+    if not stored.intact:
+        _fail(
+            f"the stored page of {cable_id} (version {stored.version_rank}, {stored.source_uri}) does not match "
+            f"the SHA-256 recorded when it was landed ({stored.recorded_sha256}; read back: {stored.sha256}): "
+            "nothing written"
+        )
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(stored.content)
+        sys.stdout.buffer.flush()
+    else:
+        _write_file(out, stored.content)
+    click.echo(
+        f"{cable_id} version {stored.version_rank} of {stored.versions}: {len(stored.content):,} bytes, "
+        f"SHA-256 {stored.sha256} as recorded when landed" + (f", written to {out}" if out is not None else ""),
+        err=True,
+    )
+
+
+def _write_file(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` through a temporary file and a rename (never half a file)."""
+    import uuid
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @main.command()

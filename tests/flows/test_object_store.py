@@ -112,6 +112,13 @@ def test_build_query_and_export_on_object_storage(s3, sample_warehouse, sample_d
     assert out.returncode == 0 and out.stdout.splitlines()[1].split(",")[1] == "09LONDON1707", out.stderr
     local = reader / "s3" / BUCKET / "cables" / "tables" / manifest["snapshot"]
     assert {p.name for p in local.iterdir()} == {"search"}
+    # A cable and its page as landed, read through the store.
+    out = cli("show", "-w", f"s3://{BUCKET}/cables", "09 panama 539", "--format", "json", work=reader)
+    assert out.returncode == 0 and json.loads(out.stdout)["references"][1]["referenced_id"] == "09PANAMA519", out.stderr
+    page = sample_dir / "avilaroman__Wikileaks-Mirror" / "cable" / "2009" / "07" / "09PANAMA539.html"
+    copy = tmp_path / "p.html"
+    out = cli("show", "-w", f"s3://{BUCKET}/cables", "09PANAMA539", "--page", "-o", str(copy), work=reader)
+    assert out.returncode == 0 and copy.read_bytes() == page.read_bytes(), out.stderr
     out = cli(
         "export", "tag_cooccurrence", "--format", "parquet", "-o", f"s3://{BUCKET}/morning/tags.parquet",
         "-w", f"s3://{BUCKET}/cables", work=reader,
