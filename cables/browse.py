@@ -154,6 +154,28 @@ def register_routes(datasette):
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    """Every request that is not a GET or HEAD is refused with 405 before Datasette sees it: the
+    server writes nothing, whatever Datasette's own checks would have said."""
+
+    def wrap(app):
+        async def read_only(scope, receive, send):
+            if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+                more = True
+                while more:  # read the body first, so the client gets the answer, not a reset
+                    message = await receive()
+                    more = message.get("more_body", False) and message["type"] == "http.request"
+                refused = Response.text("cables serve is read-only\n", status=405, headers={"Allow": "GET, HEAD"})
+                await refused.asgi_send(send)
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
+
+
+@hookimpl
 def prepare_jinja2_environment(env, datasette):
     """Filters for the templates: a cable's page path, from its id or a row's primary key path."""
     env.filters["cable_href"] = cable_href

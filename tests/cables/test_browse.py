@@ -7,11 +7,9 @@ import csv
 import hashlib
 import io
 import os
-import signal
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,16 +20,8 @@ import pytest
 from cables.search import search
 from flows.layout import Warehouse
 from flows.search_index import index_path
+from tests.cables.serving import chromium, new_page, running_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SHOTS = os.environ.get("CABLES_SERVE_SHOTS")
 
 
@@ -51,24 +41,9 @@ def cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(sample_warehouse, cache, tmp_path_factory):
-    """``cables serve --port 0`` on the sample warehouse: its URL; stopped by SIGTERM at the end,
-    which must end it cleanly. Its log goes to a file (a pipe nobody reads would fill and stall it)."""
-    env = {**os.environ, "CABLES_SERVE_CACHE": str(cache)}
-    cmd = [sys.executable, "-m", "cables.cli", "serve", "--port", "0", "-w", str(sample_warehouse)]
-    log = tmp_path_factory.mktemp("serve-log") / "stderr.txt"
-    with log.open("w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
-    line = proc.stdout.readline()
-    assert line.startswith("serving http://127.0.0.1:"), (line, log.read_text())
-    # Datasette prints the errors of refused queries on stdout: read it all, or the pipe fills.
-    printed: list[str] = []
-    drain = threading.Thread(target=lambda: printed.extend(proc.stdout), daemon=True)
-    drain.start()
-    yield line.split()[1]
-    proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=30)
-    assert proc.returncode == 0, log.read_text()
-    assert log.read_text().strip().endswith("stopped"), log.read_text()
+    """A server on the sample warehouse, for the whole module."""
+    with running_server(sample_warehouse, cache, tmp_path_factory.mktemp("serve-log") / "stderr.txt") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -206,8 +181,8 @@ def test_sql_that_writes_or_reaches_outside_is_refused_and_writes_nothing(client
 def test_writes_through_the_json_api_are_refused(client, cache):
     before = files_of(cache)
     for path in ("/cables/cable/-/insert", "/cables/-/create", "/cables/cable/-/drop", "/cables/cable"):
-        response = client.post(path, json={"row": {"reference_id": "X"}}, headers={"content-type": "application/json"})
-        assert response.status_code >= 400, path
+        response = client.post(path, json={"row": {"reference_id": "X"}})
+        assert response.status_code == 405 and response.text == "cables serve is read-only\n", path
     assert client.get("/cables/cable.json", params={"reference_id": "X", "_shape": "array"}).json() == []
     assert files_of(cache) == before
 
@@ -237,22 +212,14 @@ def test_serve_refuses_a_missing_warehouse_and_a_busy_port_in_one_line(tmp_path,
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium not found at /usr/bin/chromium: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    yield page
-    context.close()
+    with new_page(browser) as page:
+        yield page
 
 
 def shot(page, name: str) -> None:
