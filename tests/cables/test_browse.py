@@ -8,8 +8,6 @@ import hashlib
 import io
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -180,6 +178,7 @@ def test_sql_that_writes_or_reaches_outside_is_refused_and_writes_nothing(client
 
 def test_writes_through_the_json_api_are_refused(client, cache):
     before = files_of(cache)
+    assert [(db["name"], db["is_mutable"]) for db in client.get("/-/databases.json").json()] == [("cables", False)]
     for path in ("/cables/cable/-/insert", "/cables/-/create", "/cables/cable/-/drop", "/cables/cable"):
         response = client.post(path, json={"row": {"reference_id": "X"}})
         assert response.status_code == 405 and response.text == "cables serve is read-only\n", path
@@ -188,23 +187,21 @@ def test_writes_through_the_json_api_are_refused(client, cache):
 
 
 def test_serve_refuses_a_missing_warehouse_and_a_busy_port_in_one_line(tmp_path, sample_warehouse, cache):
-    env = {**os.environ, "CABLES_SERVE_CACHE": str(cache)}
-    cmd = [sys.executable, "-m", "cables.cli", "serve"]
-    run = subprocess.run([*cmd, "-w", str(tmp_path / "none")], capture_output=True, text=True, env=env, timeout=60)
-    assert run.returncode == 1 and run.stderr.startswith("cables: no warehouse at") and run.stderr.count("\n") == 1
+    from click.testing import CliRunner
+
+    from cables.cli import main
+
+    env = {"CABLES_SERVE_CACHE": str(cache)}
+    result = CliRunner().invoke(main, ["serve", "-w", str(tmp_path / "none")], env=env)
+    assert result.exit_code == 1
+    assert result.output.startswith("cables: no warehouse at") and result.output.count("\n") == 1
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        run = subprocess.run(
-            [*cmd, "-w", str(sample_warehouse), "--port", str(port)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-    assert run.returncode == 1
-    assert run.stderr.splitlines()[-1] == f"cables: cannot listen on 127.0.0.1:{port}: Address already in use"
+        result = CliRunner().invoke(main, ["serve", "-w", str(sample_warehouse), "--port", str(port)], env=env)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == f"cables: cannot listen on 127.0.0.1:{port}: Address already in use"
 
 
 # ---- in a real browser ----------------------------------------------------------------------
