@@ -792,6 +792,55 @@ def _write_file(out: Path, data: bytes) -> None:
 
 
 @main.command()
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(min=0, max=65535),
+    default=8001,
+    show_default=True,
+    help="TCP port to listen on; 0 for any free port (the URL printed says which).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; the default answers this machine only.",
+)
+@_warehouse_option
+def serve(port: int, host: str, warehouse: str | None) -> None:
+    """Browse the warehouse in a web browser, read-only (Datasette): cable listings with facets by
+    origin, tag, year and classification, a page per cable with its cited and citing cables as
+    links, search, the report, JSON and CSV of any listing, and SQL as Datasette allows it.
+
+    The first start on a snapshot builds the warehouse's SQLite edition (kept in
+    CABLES_SERVE_CACHE, default ~/.cache/cables); later starts reuse it. Prints the URL and runs
+    until Ctrl-C or SIGTERM.
+    """
+    from cables.browse import bound_socket, make_datasette, prepare, run, url_of
+    from cables.edition import EditionError
+    from flows.layout import BuildError
+    from flows.serve import ServeError
+
+    cfg = settings()
+    try:
+        served, seconds, built = prepare(warehouse or cfg.warehouse, cfg.sql_dir)
+    except (ServeError, BuildError, EditionError) as exc:
+        _fail(str(exc))
+    how = f"built in {seconds:.1f} s" if built else "cached"
+    click.echo(f"edition {served.edition} ({how})", err=True)
+    try:
+        sock = bound_socket(host, port)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    ds = make_datasette(served)
+    try:
+        run(ds, sock, on_ready=lambda: click.echo(f"serving {url_of(sock)} (Ctrl-C to stop)"))
+    finally:
+        sock.close()
+    click.echo("stopped", err=True)
+
+
+@main.command()
 @_warehouse_option
 def schema(warehouse: str | None) -> None:
     """Print every table and view with its grain and documented columns, as Markdown.
