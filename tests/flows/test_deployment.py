@@ -132,11 +132,14 @@ def final_state(api: httpx.Client, run_id: str, seconds: float) -> str:
 
 @pytest.mark.slow
 def test_the_readmes_scheduled_builds_run_as_printed(tmp_path):
-    """The README's two "Scheduled builds" blocks, run as printed by one terminal's shell in a copy of the project.
+    """The README's two "Scheduled builds" blocks, run as printed in a terminal, in a copy of the project.
 
-    Only two things are substituted, visibly: a free loopback port for 4200, and the bundled sample
-    for ``$HOME/saved-cable-pages``; the shell gets a ``PREFECT_HOME`` of its own and no ``PREFECT_*``,
-    ``CABLES_*`` or ``DO_NOT_TRACK`` variable, so the telemetry settings in force are the block's.
+    The terminal is an interactive bash on a pseudo-terminal (``script``), as a user's: job control,
+    and commands that see a terminal (``prefect server start`` would ask a question there without
+    the block's ``PREFECT_CLI_PROMPT=false``). Only two things are substituted, visibly: a free
+    loopback port for 4200, and the bundled sample for ``$HOME/saved-cable-pages``; the shell gets a
+    ``PREFECT_HOME`` of its own and no ``PREFECT_*``, ``CABLES_*`` or ``DO_NOT_TRACK`` variable, so
+    the telemetry settings in force are the block's.
     Between the start block and the stop block the test checks what makes nightly builds happen:
 
     - the manual run of the block completed (``--watch`` exits 0 only then);
