@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from cables.cli import main
 from cables.settings import PROJECT_ROOT
+from tests.readme import sh_blocks
 
 CLI_DOC = (PROJECT_ROOT / "docs" / "cli.md").read_text()
 README = (PROJECT_ROOT / "README.md").read_text()
@@ -45,9 +46,8 @@ def test_docs_name_no_command_that_does_not_exist():
 
 
 def test_readme_quick_start_is_two_commands():
-    block = re.search(r"## Quick start\n.*?```(?:sh|bash)\n(.*?)```", README, flags=re.S)
-    assert block, "README has no Quick start code block"
-    commands = [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
+    block, *_ = sh_blocks("Quick start")
+    commands = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
     assert commands == ["make run", "make test"]
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "\nrun:" in makefile and "\ntest:" in makefile
