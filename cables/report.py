@@ -664,19 +664,10 @@ def share_plot(
                     class_="mark share-point",
                 )
             )
+    # The highest share, named at the top right (a point at the top may sit under the strip's title).
     i = max(shares, key=lambda i: (shares[i], i))
-    note = f"{month_label(start + i)}: {share_text(held[i], release[i])} ({held[i]:,} of {release[i]:,})"
-    end = x(i + 0.5) > left + plot_w / 2
-    parts.append(
-        text(
-            x(i + 0.5) + (-6 if end else 6),
-            y(shares[i]) - 6,
-            note,
-            text_anchor="end" if end else "start",
-            font_size=11,
-            fill=SHARE,
-        )
-    )
+    note = f"highest: {month_label(start + i)}, {share_text(held[i], release[i])} ({held[i]:,} of {release[i]:,})"
+    parts.append(text(left + plot_w, top - 8, note, text_anchor="end", font_size=11, fill=SHARE))
     parts.append(el("line", x1=left, x2=left + plot_w, y1=base, y2=base, stroke="#9aa5b1"))
     return parts
 
@@ -1026,6 +1017,7 @@ def classification_chart(
                 font_size=9 if band < 40 else 10,
                 fill=RELEASE,
                 class_="release-share",
+                data_year=year,
                 data_release_cables=released,
                 data_release_held=held,
             )
@@ -1214,7 +1206,7 @@ h1{{font-size:28px;margin:0 0 4px}}
 h2{{font-size:20px;margin:0 0 4px}}
 h3{{font-size:15px;margin:20px 0 8px}}
 .lede{{color:{MUTED};margin:0 0 20px}}
-.stats{{display:grid;grid-template-columns:repeat(auto-fit,minmax(128px,1fr));gap:12px;margin:0}}
+.stats{{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px;margin:0}}
 .stats div{{background:white;border:1px solid {GRID};border-radius:8px;padding:12px 14px}}
 .stats dt{{color:{MUTED};font-size:13px}}
 .stats dd{{margin:2px 0 0;font-size:22px;font-weight:650;font-variant-numeric:tabular-nums}}
