@@ -2,12 +2,12 @@
 
 The page needs nothing but a browser: no script, no external style sheet, font or image. It reads
 the base views (``cable``, ``tag``, ``reference``, ``page_version``, ``reject``, ``media_link``),
-the release's list of cables (``release_cable``), ``embassy_volume_by_month`` and
-``tag_cooccurrence``; every text taken from the data is escaped, since subjects, tags and origins
-come from untrusted pages. Every volume chart sets the warehouse's cables beside the release's: a
-warehouse holds a sample of the release, and its counts over time say which cables it holds as
-much as what embassies wrote. Given the address of a ``cables serve`` site, cables of the page
-link to their pages there (``<url>/cable/<reference_id>``).
+the release's list of cables (``release_cable``), ``embassy_volume_by_month``,
+``tag_cooccurrence`` and ``tag_glossary``; every text taken from the data is escaped, since
+subjects, tags and origins come from untrusted pages. Every volume chart sets the warehouse's
+cables beside the release's: a warehouse holds a sample of the release, and its counts over time
+say which cables it holds as much as what embassies wrote. Given the address of a ``cables serve``
+site, cables of the page link to their pages there (``<url>/cable/<reference_id>``).
 """
 
 from __future__ import annotations
@@ -111,6 +111,8 @@ class ReportData:
     tags: list[tuple[str, int]] = field(default_factory=list)
     # (tag_a, tag_b, cables, lift, jaccard) among those tags.
     pairs: list[tuple[str, str, int, float, float]] = field(default_factory=list)
+    # What those tags stand for, where tag_glossary knows (SP -> Spain).
+    tag_meanings: dict[str, str] = field(default_factory=dict)
     # (referenced_id, citing cables, status, subject or None, reference_id of the cable held here or
     # None); status a key of CITED_STATUS.
     cited: list[tuple[str, int, str, str | None, str | None]] = field(default_factory=list)
@@ -240,6 +242,12 @@ where list_contains(?, tag_a) and list_contains(?, tag_b) and cables > 0
 order by tag_a, tag_b
 """
 
+SQL_TAG_MEANINGS = """
+select tag, meaning
+from tag_glossary
+where list_contains(?, tag) and meaning is not null
+"""
+
 SQL_CITED = """
 with cited as (
     select
@@ -325,6 +333,10 @@ def fetch(con: duckdb.DuckDBPyConnection, serve_url: str | None = None) -> Repor
     data.tags = [tuple(r) for r in con.execute(SQL_TOP_TAGS, [TOP_TAGS]).fetchall()]
     tags = [tag for tag, _ in data.tags]
     data.pairs = [tuple(r) for r in con.execute(SQL_PAIRS, [tags, tags]).fetchall()]
+    try:
+        data.tag_meanings = dict(con.execute(SQL_TAG_MEANINGS, [tags]).fetchall())
+    except duckdb.CatalogException:  # a database without the glossary
+        data.tag_meanings = {}
 
     rows = con.execute(
         SQL_CITED + "select referenced_id, citing, in_release, held, subject, held_id from final "
@@ -1026,8 +1038,20 @@ def classification_chart(
     return svg(WIDTH, height, body, "classification", label)
 
 
-def tags_chart(tags: Sequence[tuple[str, int]], pairs: Sequence[tuple[str, str, int, float, float]]) -> str:
-    """Lower-triangle heat map: cables that carry both tags, for the most frequent tags."""
+def tag_tip(tag: str, cables: int, meanings: dict[str, str]) -> str:
+    """``"SP (Spain): 202 cables"``, or without the meaning when it is not known."""
+    meaning = meanings.get(tag)
+    return f"{tag} ({meaning}): {cables:,} cables" if meaning else f"{tag}: {cables:,} cables"
+
+
+def tags_chart(
+    tags: Sequence[tuple[str, int]],
+    pairs: Sequence[tuple[str, str, int, float, float]],
+    meanings: dict[str, str] | None = None,
+) -> str:
+    """Lower-triangle heat map: cables that carry both tags, for the most frequent tags; a tag's
+    tooltip says what it stands for when ``meanings`` knows."""
+    meanings = meanings or {}
     label = f"Co-occurrence of the {len(tags)} most frequent tags"
     if len(tags) < 2:
         return no_data("tags", label, "Fewer than two tags in this warehouse: no pairs to show.")
@@ -1053,7 +1077,7 @@ def tags_chart(tags: Sequence[tuple[str, int]], pairs: Sequence[tuple[str, str, 
         body.append(
             el(
                 "text",
-                el("title", esc(f"{tags[r][0]}: {tags[r][1]:,} cables")) + esc(names[r]),
+                el("title", esc(tag_tip(tags[r][0], tags[r][1], meanings))) + esc(names[r]),
                 x=left - 8,
                 y=ry + cell / 2 + 4,
                 text_anchor="end",
@@ -1111,7 +1135,17 @@ def tags_chart(tags: Sequence[tuple[str, int]], pairs: Sequence[tuple[str, str, 
     for c in range(n_tags - 1):
         lx = left + c * cell + cell / 2
         ly = top + c * cell - 6
-        body.append(text(lx, ly, names[c], font_size=12, fill=INK, transform=f"rotate(-45 {_fmt(lx)} {_fmt(ly)})"))
+        body.append(
+            el(
+                "text",
+                el("title", esc(tag_tip(tags[c][0], tags[c][1], meanings))) + esc(names[c]),
+                x=lx,
+                y=ly,
+                font_size=12,
+                fill=INK,
+                transform=f"rotate(-45 {_fmt(lx)} {_fmt(ly)})",
+            )
+        )
     ly = top + 8
     body.append(text(legend_x, ly, "cables with both tags", font_size=12, fill=MUTED))
     stops = sorted({roundish(peak * f * f) for f in (0.1, 0.3, 0.55, 0.8)} | {peak})
@@ -1340,7 +1374,8 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
     tags_caption = (
         f"How many cables carry both tags, for the {counted(data.tags)}most frequent canonical tags "
         "(most frequent first, from the top left). Darker means more cables; hover a cell for the lift "
-        "(how much more often the pair occurs than if tags were independent) and the Jaccard index."
+        "(how much more often the pair occurs than if tags were independent) and the Jaccard index, a tag for "
+        "what it stands for (the tag_glossary view lists them all)."
     )
     total_ids, in_release, held = data.cited_summary
     cited_caption = (
@@ -1364,7 +1399,9 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
             classification_caption,
             classification_chart(data.classification, data.focus_year, release_years(data.release_months)),
         ),
-        _section("tags", "Tags that travel together", tags_caption, tags_chart(data.tags, data.pairs)),
+        _section(
+            "tags", "Tags that travel together", tags_caption, tags_chart(data.tags, data.pairs, data.tag_meanings)
+        ),
         _section("cited", "Most cited cables", cited_caption, cited_chart(data.cited, data.serve_url)),
     ]
     return (
@@ -1377,7 +1414,8 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         + "".join(sections)
         + "<footer>Made by <code>cables report</code> from the warehouse views <code>cable</code>, <code>tag</code>, "
         "<code>reference</code>, <code>page_version</code>, <code>reject</code>, <code>media_link</code>, "
-        "<code>embassy_volume_by_month</code> and <code>tag_cooccurrence</code>, and the release's list of cables "
+        "<code>embassy_volume_by_month</code>, <code>tag_cooccurrence</code> and <code>tag_glossary</code>, and the "
+        "release's list of cables "
         "(<code>release_cable</code>: every cable of the full release with its month of creation, the year read "
         "from its id). Self-contained: no script, no external file.</footer>"
         "</main></body></html>\n"

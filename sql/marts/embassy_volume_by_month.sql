@@ -34,9 +34,13 @@ origin_stations as (
 ),
 
 held_ids as (
-    select reference_id as id, canonical_id from cable
-    union
-    select canonical_id as id, canonical_id from cable
+    select id, min(canonical_id) as canonical_id
+    from (
+        select reference_id as id, canonical_id from cable
+        union all
+        select canonical_id as id, canonical_id from cable
+    )
+    group by id
 ),
 
 released as (
@@ -46,17 +50,16 @@ released as (
         held_ids.id is not null as held,
     from release_cable
     left join held_ids on release_cable.reference_id = held_ids.id
-    qualify row_number() over (partition by release_cable.reference_id order by held_ids.canonical_id) = 1
 ),
 
+-- The text between the year and the serial; an id of another form gives no station of an origin.
 release_ids as (
     select
-        regexp_extract(id, '^[0-9]{2}([A-Z]+)[0-9]+$', 1) as station,
-        left(id, 2)::int as yy,
+        rtrim(substr(id, 3), '0123456789') as station,
+        try_cast(left(id, 2) as integer) as yy,
         month,
         held,
     from released
-    where regexp_full_match(id, '[0-9]{2}[A-Z]+[0-9]+')
 ),
 
 release_months as (
@@ -71,6 +74,7 @@ release_months as (
         count(*) filter (where release_ids.held) as release_held_cables,
     from release_ids
     inner join origin_station on release_ids.station = origin_station.station
+    where release_ids.yy is not null
     group by all
 ),
 

@@ -226,6 +226,12 @@ def test_tag_heat_map_marks(sample_report):
     empty = [attrs for tag, attrs, chart in parsed.elements if chart == "tags" and attrs.get("class") == "empty"]
     assert len(cells) == pairs > 0
     assert len(cells) + len(empty) == TOP_TAGS * (TOP_TAGS - 1) // 2
+    # A tag's tooltip says what it stands for, from tag_glossary.
+    text = " ".join(parsed.text)
+    meanings = dict(con.execute("select tag, meaning from tag_glossary where list_contains(?, tag)", [top]).fetchall())
+    assert meanings["PGOV"] == "Internal governmental affairs"
+    for tag in top:
+        assert (f"{tag} ({meanings[tag]}): " if meanings[tag] else f"{tag}: ") in text
 
 
 def test_cited_bars(sample_report):
