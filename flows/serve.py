@@ -116,9 +116,11 @@ def create_views(
             continue
         types = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in columns.items()) + "}"
         kind = "table" if reference_tables else "view"
+        # The format is known (comma-separated, double quotes): no sniffing, which decompresses and
+        # reads part of the file each time a view over it is bound.
         con.execute(
             f"create {kind} {name} as select * from read_csv({sql_literal(str(path))}, "
-            f"header = {str(header).lower()}, columns = {types})"
+            f"header = {str(header).lower()}, columns = {types}, auto_detect = false, delim = ',', quote = '\"')"
         )
     pending = sql_views(sql_dir)
     # Views may build on each other: create in passes until none is left or none succeeds.
