@@ -868,6 +868,26 @@ def origins_chart(
                     class_="mark bar",
                 )
             )
+        if release_total:
+            # The release's cables of the origin's stations, on the panel's own scale (its peak at the top).
+            r_max = max(n for n, _ in release.values())
+            line = " L".join(
+                f"{_fmt(px + (i + 0.5) * plot_w / bins)},{_fmt(base - release.get(i, (0, 0))[0] * plot_h / r_max)}"
+                for i in range(bins)
+            )
+            tip = f"{origin}: the release's cables of its stations per {bin_} (own scale, at most {r_max:,})"
+            parts.append(
+                el(
+                    "path",
+                    el("title", esc(tip)),
+                    d="M" + line,
+                    fill="none",
+                    stroke=RELEASE,
+                    stroke_width=1,
+                    stroke_opacity=0.65,
+                    class_="mark release",
+                )
+            )
         parts.append(el("line", x1=px, x2=px + plot_w, y1=base, y2=base, stroke="#9aa5b1"))
         parts.append(text(px, base + 15, str(first_year), font_size=10, fill=MUTED))
         if last_year != first_year:
@@ -1350,9 +1370,10 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         origins_caption = (
             f"The {len(data.origins)} origins with the most cables (total at the right of each name): "
             f"cables per {bin_}, {first_year}–{last_year}, on one shared scale (at most {peak:,} in a {bin_}), "
-            "so the panels compare directly. Under each name, in orange: the share of the release's cables of "
-            f"the origin's stations in {first_year}–{last_year} that this warehouse holds; a bar's tooltip gives "
-            f"the release's cables of that {bin_}. A tall bar can mean a busy post or a well covered one."
+            "so the panels compare directly. In orange: the release's cables of the origin's stations per "
+            f"{bin_}, on each panel's own scale (its peak at the top), and under each name the share of them in "
+            f"{first_year}–{last_year} that this warehouse holds; a bar's tooltip gives the release's cables of "
+            f"that {bin_}. A tall bar can mean a busy post or a well covered one."
         )
     else:
         origins_caption = "The origins with the most cables, over time."

@@ -179,6 +179,8 @@ def test_origin_panels(sample_report):
         ).fetchone()
         assert (int(panel["data-release-cables"]), int(panel["data-release-held"])) == (release, held)
         assert 0 < held <= int(panel["data-cables"])
+    # Each panel draws the release's cables of its stations as a line.
+    assert len(parsed.marks("origins", "release")) == len(panels)
     bars = con.execute(
         "select count(distinct (origin, year(created_at))) from cable where list_contains(?, origin)",
         [[name for name, _ in top]],
