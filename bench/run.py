@@ -23,11 +23,13 @@ first), and times each stage on the wall clock:
     its caches of title-cased words). Part of the total, not of the parse stage.
 ``write``
     ``flows.publish.publish_tables`` (choose versions, write every table, reconcile the counts),
-    ``check_staged_tables`` (the data tests of ``sql/schema.yml`` on the staged tables),
+    ``check_staged_tables`` (the views of ``sql/`` computed into the new DuckDB file, the data
+    tests of ``sql/schema.yml`` run on it, the data issues and comments stored),
     ``Warehouse.stage_snapshot`` and ``Warehouse.commit`` (the manifest that publishes them);
     not the search index.
 ``views``
-    ``flows.serve.build_database``: the DuckDB file of views (with their comments).
+    ``flows.serve.publish_database``: the DuckDB file the checks filled, its table views
+    re-pointed at the published files and swapped in, as the flow does.
 ``search index``
     ``flows.search_index.update_search_index``: the search index of subjects and paragraphs
     (tantivy), built whole in the staged snapshot before the commit (skipped with
@@ -224,7 +226,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
     from flows.layout import LANDING_VERSION, SCHEMA_VERSION, Warehouse, fingerprint, new_run_id, utc_now
     from flows.publish import check_staged_tables, parse_batch, parser_fingerprint, plan_batches, publish_tables
     from flows.search_index import update_search_index
-    from flows.serve import build_database, connect_read_only, sql_views
+    from flows.serve import connect_read_only, publish_database, sql_views
 
     cfg = settings()
     wh = Warehouse.at(root)
@@ -260,7 +262,9 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
 
             t = time.perf_counter()
             counts = publish_tables(wh, staging / "parsed", staging / "tables")
-            check_staged_tables(wh, staging / "tables", cfg.sql_dir, incremental=False)
+            check_staged_tables(
+                wh, staging / "tables", cfg.sql_dir, incremental=False, database=staging / "cables.duckdb"
+            )
             snapshot = wh.stage_snapshot(staging / "tables", run_id, incremental=False)
             stages["write"] = time.perf_counter() - t
             peak_after["write"] = rss_mb()["self"]
@@ -286,13 +290,12 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
                 fresh=False,
             )
             stages["write"] += time.perf_counter() - t
+            t = time.perf_counter()
+            publish_database(wh, staging / "cables.duckdb", cfg.sql_dir)
+            stages["views"] = time.perf_counter() - t
+            peak_after["views"] = rss_mb()["self"]
         finally:
             wh.cleanup(run_id)
-
-        parts: dict[str, float] = {}
-        build_database(wh, cfg.sql_dir, seconds=parts)
-        stages["views"] = parts["views"]
-        peak_after["views"] = rss_mb()["self"]
 
     con = connect_read_only(wh, cfg.sql_dir)
     try:

@@ -32,6 +32,10 @@ class Check:
     """One data test: its model, kind, subject, severity, and the SQL counting the rows that break it.
 
     ``rows_sql``, when set, lists offending rows as (key, value) for the ``data_issue`` table.
+    ``where``, for a test of each row on its own, is the condition an offending row meets: such
+    tests of one model are counted together, in one pass over its rows. ``parent``, for a
+    relationship (``column -> table.column`` as (column, table, column)): such tests of one parent
+    key are counted together, the parent's keys read once.
     """
 
     model: str
@@ -41,6 +45,8 @@ class Check:
     severity: str = "error"
     why: str = ""
     rows_sql: str | None = None
+    where: str | None = None
+    parent: tuple[str, str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -74,7 +80,15 @@ def _tests(model: str, tests: dict, key: list[str], severity: str) -> list[Check
     for col in tests.get("not_null", []):
         where = f"{sql_identifier(col)} is null"
         checks.append(
-            Check(model, "not_null", col, f"select count(*) from {m} where {where}", severity, rows_sql=rows(where))
+            Check(
+                model,
+                "not_null",
+                col,
+                f"select count(*) from {m} where {where}",
+                severity,
+                rows_sql=rows(where),
+                where=where,
+            )
         )
     for col, values in (tests.get("accepted_values") or {}).items():
         c = sql_identifier(col)
@@ -88,6 +102,7 @@ def _tests(model: str, tests: dict, key: list[str], severity: str) -> list[Check
                 f"select count(*) from {m} where {where}",
                 severity,
                 rows_sql=rows(where, c),
+                where=where,
             )
         )
     for col, target in (tests.get("relationships") or {}).items():
@@ -105,6 +120,7 @@ def _tests(model: str, tests: dict, key: list[str], severity: str) -> list[Check
                 f"select count(*) from {m} where {where}",
                 severity,
                 rows_sql=rows(where, c),
+                parent=(col, table, column),
             )
         )
     for entry in tests.get("expression_is_true", []):
@@ -121,6 +137,7 @@ def _tests(model: str, tests: dict, key: list[str], severity: str) -> list[Check
                 severity,
                 spec.get("why", ""),
                 rows(where, value),
+                where,
             )
         )
     return checks
@@ -139,13 +156,34 @@ def declared_checks(schema_file: Path) -> list[Check]:
 
 
 def failed_checks(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> list[tuple[Check, int]]:
-    """The checks that fail on this connection, with their count of failing rows."""
-    failures = []
-    for check in checks:
-        count = con.execute(check.sql).fetchone()[0]
-        if count:
-            failures.append((check, count))
-    return failures
+    """The checks that fail on this connection, with their count of failing rows (in the order of
+    ``checks``). The tests of single rows of one model are counted in one query over its rows."""
+    counts: dict[int, int] = {}
+    by_model: dict[str, list[int]] = {}
+    by_parent: dict[tuple[str, str], list[int]] = {}
+    for i, check in enumerate(checks):
+        if check.where is not None:
+            by_model.setdefault(check.model, []).append(i)
+        elif check.parent is not None:
+            by_parent.setdefault(check.parent[1:], []).append(i)
+        else:
+            counts[i] = con.execute(check.sql).fetchone()[0]
+    for model, indexes in by_model.items():
+        filters = ", ".join(f"count(*) filter (where {checks[i].where})" for i in indexes)
+        found = con.execute(f"select {filters} from {sql_identifier(model)}").fetchone()
+        counts |= dict(zip(indexes, found, strict=True))
+    for (table, column), indexes in by_parent.items():
+        orphans = []
+        for i in indexes:
+            child, c = sql_identifier(checks[i].model), sql_identifier(checks[i].parent[0])
+            orphans.append(
+                f"(select count(*) from {child} anti join parent on {child}.{c} = parent.key "
+                f"where {child}.{c} is not null)"
+            )
+        keys = f"select distinct {sql_identifier(column)} as key from {sql_identifier(table)}"
+        found = con.execute(f"with parent as materialized ({keys}) select {', '.join(orphans)}").fetchone()
+        counts |= dict(zip(indexes, found, strict=True))
+    return [(check, counts[i]) for i, check in enumerate(checks) if counts[i]]
 
 
 def issue_rows(con: duckdb.DuckDBPyConnection, failures: list[tuple[Check, int]]) -> list[dict]:

@@ -6,6 +6,7 @@ import csv
 import itertools
 import json
 import os
+import shutil
 import sys
 from datetime import date, datetime
 from decimal import Decimal
@@ -48,6 +49,25 @@ def _warehouse_option(func):
         callback=_warehouse_location,
         help=WAREHOUSE_HELP,
     )(func)
+
+
+def _format_option(choices: list[str], help_text: str):
+    """The option ``--format`` of a command: one of ``choices``, the first by default."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help=help_text
+    )
+
+
+def _output_options(help_text: str):
+    """The options ``--out`` (described by ``help_text``) and ``--overwrite`` of a command."""
+
+    def decorate(func):
+        func = click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")(func)
+        return click.option(
+            "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help_text
+        )(func)
+
+    return decorate
 
 
 def _fail(message: str) -> None:
@@ -279,25 +299,11 @@ def _jsonable(value):
 @click.option(
     "--file", "-f", "query_file", type=click.File("r"), default=None, help="Read the query from a file ('-' for stdin)."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "parquet"]),
-    default="table",
-    show_default=True,
-    help="Output format (parquet needs --out).",
-)
+@_format_option(["table", "csv", "json", "parquet"], "Output format (parquet needs --out).")
 @click.option(
     "--max-rows", type=int, default=50, show_default=True, help="Rows shown in table format (all rows in csv/json)."
 )
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the result to this file instead of stdout (csv or parquet).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@_output_options("Write the result to this file instead of stdout (csv or parquet).")
 @_warehouse_option
 def sql(
     query: str | None,
@@ -445,14 +451,30 @@ def _export(
 @main.command()
 @click.argument("name", required=False)
 @click.option("--query", "-q", default=None, help="Export the result of this read-only SQL query instead of NAME.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), required=True, help="File format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default=None,
+    help="File format (needed with NAME or --query).",
+)
 @click.option(
     "--out",
     "-o",
     "out",
-    required=True,
-    help="File to write (a folder with --partition-by); an s3://bucket/key URL is uploaded there.",
+    default=None,
+    help="File to write, needed with NAME or --query (a folder with --partition-by); an s3://bucket/key URL is "
+    "uploaded there.",
 )
+@click.option(
+    "--database",
+    "database",
+    default=None,
+    metavar="PATH",
+    help="Instead of NAME or --query: write the whole warehouse as one self-contained DuckDB file (every "
+    "table's rows, the views, their descriptions) that opens anywhere with DuckDB alone.",
+)
+@click.option("--with-pages", is_flag=True, help="With --database: store the landed pages (raw_page) too.")
 @click.option(
     "--partition-by",
     "partition_by",
@@ -460,24 +482,40 @@ def _export(
     help="Write a folder of hive-style partitions by this column (repeat for several).",
 )
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: start the file with a UTF-8 byte order mark.")
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT (or the --database file) if it exists.")
 @_warehouse_option
 def export(
     name: str | None,
     query: str | None,
-    fmt: str,
-    out: str,
+    fmt: str | None,
+    out: str | None,
+    database: str | None,
+    with_pages: bool,
     partition_by: tuple[str, ...],
     excel: bool,
     overwrite: bool,
     warehouse: str | None,
 ) -> None:
-    """Write a table or view NAME, or a --query result, to CSV or Parquet.
+    """Write a table or view NAME, or a --query result, to CSV or Parquet; or, with --database
+    PATH, the whole warehouse to one DuckDB file to hand on.
 
     NAME must be a table or view of the warehouse (see `cables info`). CSV is UTF-8 with every
     text quoted (multi-line text stays in one cell), lists joined with "; ", and text cells that
     start with = + - @ (which a spreadsheet would run as a formula) prefixed with a quote.
+    The --database file holds the rows themselves (no path to the warehouse's files): moved or
+    sent elsewhere, it opens with DuckDB alone.
     """
+    if database is not None:
+        given = {"NAME": name, "--query": query, "--format": fmt, "--out": out, "--partition-by": partition_by}
+        mixed = [option for option, value in {**given, "--excel": excel}.items() if value]
+        if mixed:
+            _fail(f"--database writes the whole warehouse to one DuckDB file: give it without {', '.join(mixed)}")
+        _export_database(warehouse, database, overwrite=overwrite, with_pages=with_pages)
+        return
+    if with_pages:
+        _fail("--with-pages goes with --database PATH")
+    if fmt is None or out is None:
+        _fail("give --format csv|parquet and --out PATH (or --database PATH for a DuckDB file of the whole warehouse)")
     if (name is None) == (query is None):
         _fail("give a table or view NAME, or --query SQL (not both)")
     _export(
@@ -490,6 +528,24 @@ def export(
         partition_by=list(partition_by) or None,
         excel=excel,
     )
+
+
+def _export_database(warehouse: str | None, out: str, *, overwrite: bool, with_pages: bool) -> None:
+    """Write the warehouse to the DuckDB file ``out`` and say what it holds."""
+    from cables.export_database import export_database
+    from cables.exporting import ExportError
+    from flows.layout import BuildError, Warehouse
+    from flows.serve import ServeError
+
+    location = Warehouse.at(warehouse or settings().warehouse)
+    try:
+        rows = export_database(location, settings().sql_dir, out, overwrite=overwrite, with_pages=with_pages)
+    except (ExportError, ServeError, BuildError) as exc:
+        _fail(str(exc))
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
+    size = "" if "://" in out else f", {Path(out).expanduser().stat().st_size / 1e6:,.1f} MB"
+    click.echo(f"wrote {out}: {len(rows)} tables and views, {rows.get('cable', 0):,} cables{size}", err=True)
 
 
 @main.command()
@@ -517,22 +573,11 @@ def export(
 @click.option(
     "--to", "until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only cables written on or before this day."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "parquet"]),
-    default="table",
-    show_default=True,
-    help="table: for reading; csv, parquet: one row per cable; json: with its best paragraphs.",
+@_format_option(
+    ["table", "csv", "json", "parquet"],
+    "table: for reading; csv, parquet: one row per cable; json: with its best paragraphs.",
 )
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file (needed for parquet).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@_output_options("Write to this file (needed for parquet).")
 @_warehouse_option
 def search(
     query: str,
@@ -645,6 +690,164 @@ def report(out: Path, overwrite: bool, serve_url: str | None, warehouse: str | N
     finally:
         con.close()
     click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.argument("id")
+@_format_option(
+    ["text", "markdown", "json", "html"],
+    "text: wrapped for a terminal; markdown; json: one object, every field; html: a self-contained page.",
+)
+@click.option(
+    "--page", is_flag=True, help="Write the stored original page instead, byte for byte as landed (hash checked)."
+)
+@click.option(
+    "--version",
+    "version_rank",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="With --page: the page of version N (1 = the current version, the default; 2 the one before, ...).",
+)
+@click.option(
+    "--link-prefix",
+    default="/cable/",
+    show_default=True,
+    help="HTML: other cables are linked as PREFIX<reference id>.",
+)
+@_output_options("Write to this file instead of stdout.")
+@_warehouse_option
+def show(
+    id: str,
+    fmt: str,
+    page: bool,
+    version_rank: int | None,
+    link_prefix: str,
+    out: Path | None,
+    overwrite: bool,
+    warehouse: str | None,
+) -> None:
+    """Show one cable: its fields, addressees, paragraphs with their markings, references (in the
+    release? in this warehouse?), the cables citing it, its versions and what changed, its news
+    articles.
+
+    ID is a reference id as printed or as copied: 08TRIPOLI220, "08 Tripoli 220", 08tripoli0220.
+    With --page, the stored original page is written instead, byte for byte as it was landed, after
+    its SHA-256 is checked against the hash recorded then.
+    """
+    from cables.exporting import ExportError, check_output
+    from cables.show import ShowError, cable_view, find_cable, render, stored_page
+    from flows.layout import Warehouse
+
+    if version_rank is not None and not page:
+        _fail("--version chooses the page written by --page: give --page too")
+    if page and click.get_current_context().get_parameter_source("fmt") == click.core.ParameterSource.COMMANDLINE:
+        _fail("--page writes the page as it was landed, in no --format: give one of them")
+    if out is not None:
+        try:
+            check_output(out, protected=Warehouse.at(warehouse or settings().warehouse).root, overwrite=overwrite)
+        except ExportError as exc:
+            _fail(str(exc))
+    con = _open(warehouse)
+    try:
+        cable_id = find_cable(con, id)
+        if page:
+            stored = stored_page(con, cable_id, version_rank or 1)
+        else:
+            width = max(60, min(shutil.get_terminal_size().columns, 100)) if sys.stdout.isatty() else 80
+            text = render(cable_view(con, cable_id), fmt, width=width, link_prefix=link_prefix)
+    except ShowError as exc:
+        _fail(str(exc))
+    finally:
+        con.close()
+    if not page:
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            _write_file(out, text.encode("utf-8"))
+            click.echo(f"wrote {cable_id} ({fmt}) to {out}", err=True)
+        return
+    if not stored.intact:
+        _fail(
+            f"the stored page of {cable_id} (version {stored.version_rank}, {stored.source_uri}) does not match "
+            f"the SHA-256 recorded when it was landed ({stored.recorded_sha256}; read back: {stored.sha256}): "
+            "nothing written"
+        )
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(stored.content)
+        sys.stdout.buffer.flush()
+    else:
+        _write_file(out, stored.content)
+    click.echo(
+        f"{cable_id} version {stored.version_rank} of {stored.versions}: {len(stored.content):,} bytes, "
+        f"SHA-256 {stored.sha256} as recorded when landed" + (f", written to {out}" if out is not None else ""),
+        err=True,
+    )
+
+
+def _write_file(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` through a temporary file and a rename (never half a file)."""
+    import uuid
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@main.command()
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(min=0, max=65535),
+    default=8001,
+    show_default=True,
+    help="TCP port to listen on; 0 for any free port (the URL printed says which).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; the default answers this machine only.",
+)
+@_warehouse_option
+def serve(port: int, host: str, warehouse: str | None) -> None:
+    """Browse the warehouse in a web browser, read-only (Datasette): cable listings with facets by
+    origin, tag, year and classification, a page per cable with its cited and citing cables as
+    links, search, the report, JSON and CSV of any listing, and SQL as Datasette allows it.
+
+    The first start on a snapshot builds the warehouse's SQLite edition (kept in
+    CABLES_SERVE_CACHE, default ~/.cache/cables); later starts reuse it. Prints the URL and runs
+    until Ctrl-C or SIGTERM.
+    """
+    from cables.browse import bound_socket, make_datasette, prepare, run, url_of
+    from cables.edition import EditionError
+    from flows.layout import BuildError
+    from flows.serve import ServeError
+
+    cfg = settings()
+    try:
+        served, seconds, built = prepare(warehouse or cfg.warehouse, cfg.sql_dir)
+    except (ServeError, BuildError, EditionError) as exc:
+        _fail(str(exc))
+    how = f"built in {seconds:.1f} s" if built else "cached"
+    click.echo(f"edition {served.edition} ({how})", err=True)
+    try:
+        sock = bound_socket(host, port)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    ds = make_datasette(served)
+    try:
+        run(ds, sock, on_ready=lambda: click.echo(f"serving {url_of(sock)} (Ctrl-C to stop)"))
+    finally:
+        sock.close()
+    click.echo("stopped", err=True)
 
 
 @main.command()

@@ -125,34 +125,27 @@ def export_query(
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if partition_by and excel:
         raise ExportError("--excel applies to a single CSV file, not to partitions")
-    if not is_remote(out):
-        out = Path(out).expanduser().absolute()
-        check_output(out, protected=protected, overwrite=overwrite, folder=fmt if partition_by else None)
-    else:
-        if protected is not None and _inside(out, protected):
-            raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
-        if _exists(out) and not overwrite:
-            raise ExportError(f"{out} exists (use --overwrite to replace it)")
+    out = check_target(out, protected=protected, overwrite=overwrite, folder=fmt if partition_by else None)
     with _reader(source, query) as reader:
         if not is_remote(out):
             return _write(reader, fmt, Path(out), partition_by=partition_by, excel=excel)
         with tempfile.TemporaryDirectory(prefix="cables-export-") as local:
             staged = Path(local) / str(out).rstrip("/").rsplit("/", 1)[-1]
             rows = _write(reader, fmt, staged, partition_by=partition_by, excel=excel)
-            _upload(staged, str(out))
+            upload(staged, str(out))
             return rows
 
 
 @contextmanager
 def _reader(source, query: str) -> Iterator[pa.RecordBatchReader]:
     """The rows of ``query`` as a record batch reader, closed (and its query stopped) on leaving."""
-    from cables.sandbox import SandboxError
+    from cables.sandbox import SandboxError, sql_error
 
     if isinstance(source, duckdb.DuckDBPyConnection):
         try:
             reader = source.execute(read_only_statement(query)).to_arrow_reader(BATCH_ROWS)
         except duckdb.Error as exc:
-            raise ExportError(f"SQL error: {str(exc).splitlines()[0]}") from exc
+            raise ExportError(sql_error(exc)) from exc
         # An open reader keeps the query (and the database) busy: always close it.
         with reader:
             yield reader
@@ -162,6 +155,23 @@ def _reader(source, query: str) -> Iterator[pa.RecordBatchReader]:
             yield pa.RecordBatchReader.from_batches(result.reader.schema, result.batches())
     except SandboxError as exc:
         raise ExportError(str(exc)) from None
+
+
+def check_target(
+    out: Path | str, *, protected: Path | str | None, overwrite: bool, folder: str | None = None
+) -> Path | str:
+    """``out`` as it will be written: a local path made absolute once ``check_output`` lets it be,
+    or an ``s3://`` URL that is not inside the warehouse ``protected`` and exists only with
+    ``overwrite``; else ExportError."""
+    if not is_remote(out):
+        out = Path(out).expanduser().absolute()
+        check_output(out, protected=protected, overwrite=overwrite, folder=folder)
+        return out
+    if protected is not None and _inside(out, protected):
+        raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
+    if _exists(out) and not overwrite:
+        raise ExportError(f"{out} exists (use --overwrite to replace it)")
+    return out
 
 
 def check_output(out: Path, *, protected: Path | str | None, overwrite: bool, folder: str | None = None) -> None:
@@ -226,7 +236,7 @@ def _exists(out: Path | str) -> bool:
         raise ExportError(f"cannot reach {out}: {type(exc).__name__}: {exc}") from exc
 
 
-def _upload(staged: Path, out: str) -> None:
+def upload(staged: Path, out: str) -> None:
     """Put a written export on the object store: a file in one PUT, a folder's files after the
     folder's old objects are removed."""
     from flows.object_store import filesystem
@@ -281,7 +291,7 @@ def _write(reader: pa.RecordBatchReader, fmt: str, out: Path, *, partition_by: l
                 with pa_csv.CSVWriter(handle, schema) as writer:
                     for batch in counted():
                         writer.write_batch(batch)
-        _replace(tmp, out)
+        replace_path(tmp, out)
     finally:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -290,7 +300,7 @@ def _write(reader: pa.RecordBatchReader, fmt: str, out: Path, *, partition_by: l
     return rows
 
 
-def _replace(new: Path, out: Path) -> None:
+def replace_path(new: Path, out: Path) -> None:
     """Put ``new`` at ``out``; an existing file or folder there is removed only once ``new`` is in place."""
     if not out.exists() and not out.is_symlink():
         os.replace(new, out)

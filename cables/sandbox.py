@@ -41,6 +41,21 @@ class SandboxError(RuntimeError):
     """The statement is refused, failed, or went over its budget; the message says which."""
 
 
+def sql_error(exc: BaseException) -> str:
+    """DuckDB's error as a user reads it: ``SQL error:`` and its first line, then its hints
+    (``Did you mean ...``, the candidate columns, ``LINE n:`` with a caret under the place),
+    indented on the lines after. DuckDB's advice on its settings (``Possible solutions``) is left
+    out: a sandboxed query cannot change them."""
+    lines = str(exc).splitlines() or [type(exc).__name__]
+    hints = []
+    for line in lines[1:]:
+        if line.startswith("Possible solutions"):
+            break
+        if line.strip():
+            hints.append("  " + line.rstrip())
+    return "\n".join([f"SQL error: {lines[0]}", *hints])
+
+
 def _explained(query: str) -> str | None:
     """The statement an EXPLAIN statement explains (its text after EXPLAIN, ANALYZE and options)."""
     import duckdb
@@ -71,7 +86,7 @@ def read_only_statement(query: str) -> str:
     try:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as exc:
-        raise SandboxError(f"SQL error: {str(exc).splitlines()[0]}") from exc
+        raise SandboxError(sql_error(exc)) from exc
     if len(statements) != 1:
         raise SandboxError(f"give exactly one SQL statement ({len(statements)} given)")
     kind = statements[0].type
@@ -271,7 +286,12 @@ class QueryResult(contextlib.AbstractContextManager):
             raise SandboxError(self._stopped)
         message = self._proc.stderr.read().decode(errors="replace").strip()
         lines = [line for line in message.splitlines() if line.strip()]
-        raise SandboxError(lines[-1] if lines else f"the query process failed (exit {self._proc.returncode})")
+        if not lines:
+            raise SandboxError(f"the query process failed (exit {self._proc.returncode})")
+        try:  # the query process's own report, the last line (anything else it printed comes before)
+            raise SandboxError(json.loads(lines[-1])["error"])
+        except (ValueError, KeyError, TypeError):
+            raise SandboxError(lines[-1]) from None
 
     def batches(self) -> Iterator:
         """The record batches, checked: a query stopped half-way raises instead of ending short."""
@@ -357,19 +377,24 @@ def _serve(job: dict) -> None:
             writer.write_batch(batch)
 
 
+def _report(message: str) -> None:
+    """Tell the caller why the query failed: one JSON line, the last on standard error."""
+    print(json.dumps({"error": message}), file=sys.stderr)
+    sys.exit(2)
+
+
 def main() -> None:
     try:
         _serve(json.loads(sys.stdin.buffer.read()))
     except BrokenPipeError:  # the caller read what it wanted and left
         os._exit(0)
     except SandboxError as exc:
-        print(str(exc), file=sys.stderr)
-        sys.exit(2)
-    except Exception as exc:  # DuckDB's errors, a damaged file, ...: one line for the caller
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        kind = "SQL error" if type(exc).__module__.startswith(("duckdb", "_duckdb")) else type(exc).__name__
-        print(f"{kind}: {first}", file=sys.stderr)
-        sys.exit(2)
+        _report(str(exc))
+    except Exception as exc:  # DuckDB's errors (with their hints), a damaged file (one line), ...
+        if type(exc).__module__.startswith(("duckdb", "_duckdb")):
+            _report(sql_error(exc))
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _report(f"{type(exc).__name__}: {first}")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from flows.publish import (
 )
 from flows.runners import task_runner, task_slots
 from flows.search_index import index_path, update_search_index
-from flows.serve import build_database, database_snapshot
+from flows.serve import build_database, database_snapshot, publish_database
 
 # Called with (pages parsed, pages to parse) after each parse batch; `cables build` draws its
 # progress bar with one.
@@ -118,7 +118,11 @@ def publish(
     counts = finish_tables(
         wh, Path(parsed_dir), Path(tables_dir), written, cables, landing=live, failures=[Path(f) for f in failures]
     )
-    passed, warnings = check_staged_tables(wh, Path(tables_dir), Path(sql_dir), incremental=incremental, landing=live)
+    # The database the checks fill is the one published after the commit (no second computation).
+    database = wh.staging(run_id) / "cables.duckdb"
+    passed, warnings = check_staged_tables(
+        wh, Path(tables_dir), Path(sql_dir), incremental=incremental, landing=live, database=database
+    )
     logger = get_run_logger()
     logger.info("data checks: %d passed, %d warned", passed, len(warnings))
     for warning in warnings:
@@ -130,6 +134,7 @@ def publish(
         "cables_touched": None if cables is None else cables.height,
         "snapshot": snapshot,
         "data_warnings": warnings,
+        "database": str(database),
     }
 
 
@@ -147,9 +152,14 @@ def index_search(
 
 
 @task(name="build-views")
-def build_views(warehouse: str, sql_dir: str) -> str:
-    """Rebuild the DuckDB file of views and swap it in (``warehouse``: a folder or an object-store URL)."""
-    return str(build_database(Warehouse.at(warehouse), Path(sql_dir)))
+def build_views(warehouse: str, sql_dir: str, staged: str | None = None) -> str:
+    """Swap in the DuckDB file of views (``warehouse``: a folder or an object-store URL): the
+    ``staged`` one this build's data checks filled, re-pointed at the published files, or else
+    one built anew."""
+    wh = Warehouse.at(warehouse)
+    if staged:
+        return str(publish_database(wh, Path(staged), Path(sql_dir)))
+    return str(build_database(wh, Path(sql_dir)))
 
 
 def _check_landing(wh: Warehouse, full_rebuild: bool) -> None:
@@ -287,6 +297,7 @@ def build_warehouse(
             failed_now = bool(wh.fetch_failure_files(run_id))
             snapshot = None
             searched = None
+            staged_database = None
             if new_files or failed_now:
                 batches = plan_batches(new_files, slots, cfg.batch_pages)
                 pages = _parse(pool, batches, parsed, 0, slots)
@@ -321,6 +332,7 @@ def build_warehouse(
                     },
                 ).result()
                 counts, snapshot = published_tables["rows"], published_tables["snapshot"]
+                staged_database = published_tables.pop("database")
                 lap("publish")
                 if cfg.search_index:
                     searched = pool.submit(
@@ -381,7 +393,7 @@ def build_warehouse(
             # A new snapshot, a missing database or one a killed build left behind all lag the manifest.
             stale = database_snapshot(wh) != manifest["snapshot"]
             if stale or (previous or {}).get("views") != views:
-                database = build_views(wh.location, str(cfg.sql_dir))
+                database = build_views(wh.location, str(cfg.sql_dir), staged_database)
             else:
                 database = str(wh.database)
             lap("views")

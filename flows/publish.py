@@ -25,7 +25,7 @@ from flows.layout import (
     write_parquet_atomic,
 )
 from flows.lookups import REFERENCE_DIR, load_lookups
-from flows.serve import create_views, sql_views
+from flows.serve import database_connection, fill_database, finish_database
 from transforms.cable import cable, current_version, distinct_versions, reference_year
 from transforms.cable_change import cable_change
 from transforms.parse import CHILD_TABLES, parsed_tables
@@ -457,11 +457,21 @@ def _rows(files: list[str]) -> int:
 
 
 def check_staged_tables(
-    warehouse: Warehouse, tables_dir: Path, sql_dir: Path, *, incremental: bool, landing: list[Path] | None = None
+    warehouse: Warehouse,
+    tables_dir: Path,
+    sql_dir: Path,
+    *,
+    incremental: bool,
+    landing: list[Path] | None = None,
+    database: Path | None = None,
 ) -> int:
     """Run the data tests of ``sql/schema.yml`` on the tables as they will be once the staged files
     are published (staged files, and when ``incremental`` the current ones they leave in place),
     over the live landing (``landing``, default the warehouse's).
+
+    The views of ``sql/`` are computed once, into the tables their checks read. With ``database``
+    this is done in a new DuckDB file there, finished with the data issues and comments: the
+    database the build publishes (``flows.serve.publish_database``), so nothing is computed twice.
 
     Raises :class:`BuildError` naming every failed error-level check (nothing is published then).
     Warnings (plausibility rules on what pages say) do not stop the build: returns the number of
@@ -471,17 +481,17 @@ def check_staged_tables(
     landing = warehouse.landed_files() if landing is None else landing
     globs: dict[str, str | list[str]] = {LANDING_TABLE: [str(f) for f in landing]}
     globs |= {table: _final_files(warehouse, tables_dir, table, incremental) for table in TABLES}
-    with duckdb.connect() as con:
-        create_views(con, globs, sql_dir, reference_tables=True)
-        # Each view is computed once, into a table the checks of it then read (a view is checked
-        # by many queries, and its result is small next to the tables it reads).
-        con.execute("create schema checked")
-        for name in sorted({check.model for check in checks} & {name for name, _, _ in sql_views(sql_dir)}):
-            con.execute(f"create table checked.{name} as select * from main.{name}")
-        con.execute("set search_path = 'checked,main'")
+    if database is None:
+        con = duckdb.connect()
+    else:
+        con = database_connection(database, database.with_name(database.name + ".spill"))
+    with con:
+        fill_database(con, globs, sql_dir)
         failures = failed_checks(con, checks)
         warned = [(check, count) for check, count in failures if check.severity == "warn"]
         rows = issue_rows(con, warned)
+        if database is not None:
+            finish_database(con, sql_dir, rows)
     errors = [(check, count) for check, count in failures if check.severity == "error"]
     if errors:
         listed = "; ".join(f"{check.name} ({count:,} rows)" for check, count in errors)

@@ -8,6 +8,8 @@ import re
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -21,6 +23,8 @@ from flows.object_store import enable_s3
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # The schema of cables.duckdb that holds the rows of the views of sql/ (see materialise_views).
 MART_SCHEMA = "mart_rows"
+# Views of sql/ computed at once into their tables (each a query on a cursor of its own).
+MART_QUERIES = 4
 
 TABLE_DOCS = "tables.yml"
 # Reference data shipped in data/reference/, served as views beside the tables:
@@ -78,20 +82,35 @@ def view_docs(sql_dir: Path) -> dict[str, tuple[str, dict[str, str]]]:
     return docs
 
 
-def _document(
-    con: duckdb.DuckDBPyConnection, name: str, docs: dict[str, tuple[str, dict[str, str]]], kind: str = "view"
+def document(
+    con: duckdb.DuckDBPyConnection,
+    docs: dict[str, tuple[str, dict[str, str]]],
+    *,
+    views: list[str] = (),
+    tables: list[str] = (),
+    stored: list[str] = (),
 ) -> None:
-    """Comment the view ``name`` (or, with ``kind="table"``, the table of its stored rows)."""
-    description, columns = docs.get(name, ("", {}))
-    target = name if kind == "view" else f"{MART_SCHEMA}.{name}"
-    if kind == "table":
-        description = f"the stored rows of view {name}: {description}"
-    statements = [f"comment on {kind} {target} is {sql_literal(description)}"]
-    present = {row[0] for row in con.execute(f"describe {target}").fetchall()}
-    for column, text in columns.items():
-        if column in present:
-            statements.append(f"comment on column {target}.{sql_identifier(column)} is {sql_literal(text)}")
-    con.execute(";\n".join(statements))  # one call: hundreds of comments cost a call each otherwise
+    """Comment the ``views``, the ``tables`` and the tables of ``MART_SCHEMA`` holding the rows of
+    the views ``stored``, with their columns, from ``docs`` (``view_docs``): one transaction,
+    the columns read from the catalog."""
+    present: dict[tuple[str, str], set[str]] = {}
+    for schema, name, column in con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() where database_name = current_database()"
+    ).fetchall():
+        present.setdefault((schema, name), set()).add(column)
+    statements = []
+    for kind, schema, names in (("view", "main", views), ("table", "main", tables), ("table", MART_SCHEMA, stored)):
+        for name in names:
+            description, columns = docs.get(name, ("", {}))
+            target = name if schema == "main" else f"{MART_SCHEMA}.{name}"
+            if schema == MART_SCHEMA:
+                description = f"the stored rows of view {name}: {description}"
+            statements.append(f"comment on {kind} {target} is {sql_literal(description)}")
+            for column, text in columns.items():
+                if column in present.get((schema, name), ()):
+                    statements.append(f"comment on column {target}.{sql_identifier(column)} is {sql_literal(text)}")
+    # One call and one commit: hundreds of comments cost a call and a commit each otherwise.
+    con.execute("begin;\n" + ";\n".join(statements) + ";\ncommit")
 
 
 def create_views(
@@ -99,29 +118,35 @@ def create_views(
     table_globs: dict[str, str | list[str]],
     sql_dir: Path,
     *,
-    reference_tables: bool = False,
+    tables_only: bool = False,
 ) -> None:
     """On ``con``: a view per table (over its Parquet glob or files), per reference file and per ``.sql`` file.
 
     Partition folders (``year=2010``) are not read as columns: a table has the columns its files hold.
-    ``reference_tables`` loads the reference files into tables once instead (for a connection
-    that runs many queries and is then dropped, like the data checks).
+    ``tables_only``: the views of the tables alone, replacing those there (re-pointed at other files).
     """
     for table, glob in table_globs.items():
         files = sql_literal(glob) if isinstance(glob, str) else "[" + ", ".join(sql_literal(f) for f in glob) + "]"
-        con.execute(f"create view {table} as select * from read_parquet({files}, hive_partitioning = false)")
+        replace = "or replace " if tables_only else ""
+        con.execute(f"create {replace}view {table} as select * from read_parquet({files}, hive_partitioning = false)")
+    if tables_only:
+        return
     for name, (file, columns, header) in REFERENCE_VIEWS.items():
         path = REFERENCE_DIR / file
         if not path.exists():
             continue
         types = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in columns.items()) + "}"
-        kind = "table" if reference_tables else "view"
         # The format is known (comma-separated, double quotes): no sniffing, which decompresses and
         # reads part of the file each time a view over it is bound.
         con.execute(
-            f"create {kind} {name} as select * from read_csv({sql_literal(str(path))}, "
+            f"create view {name} as select * from read_csv({sql_literal(str(path))}, "
             f"header = {str(header).lower()}, columns = {types}, auto_detect = false, delim = ',', quote = '\"')"
         )
+    create_sql_views(con, sql_dir)
+
+
+def create_sql_views(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
+    """On ``con``: a view per ``.sql`` file under ``sql_dir``, over the tables and views ``con`` has."""
     pending = sql_views(sql_dir)
     # Views may build on each other: create in passes until none is left or none succeeds.
     while pending:
@@ -143,13 +168,19 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     The views of ``sql/`` join and aggregate millions of rows: computed once when the database is
     built (it is rebuilt whenever the tables change), each answers from its stored rows, in well
     under a second at the full release's scale. The views keep their names, columns and comments.
+    Several are computed at once (``MART_QUERIES``): most are too small to keep DuckDB's threads
+    busy on their own.
     """
-    con.execute(f"create schema {MART_SCHEMA}")
-    # Each view is pointed at its stored rows as soon as they are stored: a view built on another
-    # (embassy_volume_by_year on embassy_volume_by_month) then reads the same rows without
-    # computing them again.
+    con.execute(f"create schema if not exists {MART_SCHEMA}")
+
+    def store(name: str) -> None:
+        with con.cursor() as cursor:
+            cursor.execute(f"create table {MART_SCHEMA}.{name} as select * from main.{name}")
+
+    with ThreadPoolExecutor(MART_QUERIES) as pool:
+        list(pool.map(store, names))
+    # Replaced only once all are stored: a view reading another reads the same rows either way.
     for name in names:
-        con.execute(f"create table {MART_SCHEMA}.{name} as select * from main.{name}")
         con.execute(f"create or replace view main.{name} as select * from {MART_SCHEMA}.{name}")
 
 
@@ -163,13 +194,9 @@ DATA_ISSUE_COLUMNS = {
 }
 
 
-def store_data_issues(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> int:
-    """The table ``data_issue``: the rows that break a warning of ``sql/schema.yml`` (plausibility
-    rules on what pages say), so they can be seen and queried; returns how many there are."""
-    from cables.checks import declared_checks, failed_checks, issue_rows
-
-    warnings = [c for c in declared_checks(sql_dir / "schema.yml") if c.severity == "warn"]
-    rows = issue_rows(con, failed_checks(con, warnings))
+def store_data_issues(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """The table ``data_issue``: ``rows``, the rows that break a warning of ``sql/schema.yml``
+    (plausibility rules on what pages say, see ``cables.checks.issue_rows``), to be seen and queried."""
     columns = ", ".join(f"{name} {kind}" for name, kind in DATA_ISSUE_COLUMNS.items())
     con.execute(f"create table {MART_SCHEMA}.data_issue ({columns})")
     if rows:
@@ -178,7 +205,30 @@ def store_data_issues(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> int:
             [[r["check"], r["severity"], r["table"], r["key"], r["value"], r["why"]] for r in rows],
         )
     con.execute(f"create view data_issue as select * from {MART_SCHEMA}.data_issue")
-    return len(rows)
+
+
+def fill_database(con: duckdb.DuckDBPyConnection, sources: dict[str, str | list[str]], sql_dir: Path) -> None:
+    """On ``con``: a view per table over its files (``sources``), per reference file and per
+    ``.sql`` file, with the views of ``sql/`` materialised (see ``materialise_views``)."""
+    create_views(con, sources, sql_dir)
+    materialise_views(con, [name for name, _, _ in sql_views(sql_dir)])
+
+
+def finish_database(con: duckdb.DuckDBPyConnection, sql_dir: Path, issues: list[dict]) -> None:
+    """The data issues (``issues``) stored and every view and stored table commented."""
+    store_data_issues(con, issues)
+    views = [name for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall()]
+    document(con, view_docs(sql_dir), views=views, stored=[*(name for name, _, _ in sql_views(sql_dir)), "data_issue"])
+
+
+def database_connection(path: Path, spill: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to a new database file at ``path`` within the build's memory budget, spilling to ``spill``."""
+    from cables.settings import settings
+
+    # DuckDB takes 80 % of the machine's memory by default.
+    return duckdb.connect(
+        str(path), config={"memory_limit": settings().build_memory_limit, "temp_directory": str(spill)}
+    )
 
 
 def published_sources(warehouse: Warehouse) -> dict[str, str | list[str]]:
@@ -203,55 +253,83 @@ def build_database(warehouse: Warehouse, sql_dir: Path, *, seconds: dict | None 
     """Write ``cables.duckdb``: a view per table (absolute Parquet paths, or ``s3://`` URLs for a
     warehouse on object storage) and per ``.sql`` file, the materialised marts and the data
     issues. (The search index is not here: it is built with each snapshot, see
-    ``flows/search_index.py``.)
+    ``flows/search_index.py``.) A build that publishes a snapshot does not call this: it
+    publishes the database its data checks filled (``publish_database``).
 
     Built in a new file and renamed over the old one, so readers see the old or the new file.
     ``seconds``, when given, receives the time spent on the views.
     """
-    from cables.settings import settings
+    from cables.checks import declared_checks, failed_checks, issue_rows
 
     tmp = warehouse.root / f".{warehouse.database.name}.{uuid.uuid4().hex[:8]}.tmp"
-    spill = warehouse.root / ".staging" / f"duckdb-{uuid.uuid4().hex[:8]}"
-    # DuckDB takes 80 % of the machine's memory by default.
-    con = duckdb.connect(str(tmp), config={"memory_limit": settings().build_memory_limit, "temp_directory": str(spill)})
-    try:
+    with _database_file(tmp, warehouse.root / ".staging" / f"duckdb-{uuid.uuid4().hex[:8]}", warehouse) as con:
         start = time.perf_counter()
-        if warehouse.remote:
-            enable_s3(con)
-        create_views(con, published_sources(warehouse), sql_dir)
-        marts = [name for name, _, _ in sql_views(sql_dir)]
-        materialise_views(con, marts)
-        store_data_issues(con, sql_dir)
-        docs = view_docs(sql_dir)
-        for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall():
-            _document(con, name, docs)
-        for name in [*marts, "data_issue"]:
-            _document(con, name, docs, kind="table")
+        fill_database(con, published_sources(warehouse), sql_dir)
+        warnings = [c for c in declared_checks(sql_dir / "schema.yml") if c.severity == "warn"]
+        finish_database(con, sql_dir, issue_rows(con, failed_checks(con, warnings)))
         if seconds is not None:
             seconds["views"] = time.perf_counter() - start
-        con.execute(
-            "create table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
-            [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot()],
-        )
-        # A full disk can leave the file short without DuckDB raising (seen under RLIMIT_FSIZE):
-        # the file must hold every block DuckDB counts, or it is not swapped in.
-        con.execute("checkpoint")
-        blocks, block_size = con.execute("select total_blocks, block_size from pragma_database_size()").fetchone()
-        con.close()
-        written = tmp.stat().st_size
-        if written < blocks * block_size:
-            raise BuildError(
-                f"{warehouse.database.name} was not written whole ({written:,} of {blocks * block_size:,} bytes): "
-                "is the disk full? The previous database is kept"
-            )
-        crash_point("database")
-        os.replace(tmp, warehouse.database)
+        _swap_in(con, tmp, warehouse)
+    return warehouse.database
+
+
+def publish_database(warehouse: Warehouse, staged: Path, sql_dir: Path) -> Path:
+    """Make ``staged`` (the database the data checks of this build filled over its staged files,
+    see ``flows.publish.check_staged_tables``) ``cables.duckdb``: its table views re-pointed at the
+    files the manifest now publishes (their stored marts and data issues stand), then renamed
+    over the old file. The staged file is gone afterwards, used or not."""
+    with _database_file(staged, staged.with_name(staged.name + ".spill"), warehouse) as con:
+        sources = published_sources(warehouse)
+        create_views(con, sources, sql_dir, tables_only=True)
+        document(con, view_docs(sql_dir), views=list(sources))
+        _swap_in(con, staged, warehouse)
+    return warehouse.database
+
+
+@contextlib.contextmanager
+def _database_file(path: Path, spill: Path, warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the database file at ``path`` (spilling to ``spill``; reading the object
+    store of a remote ``warehouse``); the file, unless renamed away meanwhile, and the spill are
+    removed afterwards."""
+    con = database_connection(path, spill)
+    try:
+        if warehouse.remote:
+            enable_s3(con)
+        yield con
     finally:
         con.close()
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        Path(str(path) + ".wal").unlink(missing_ok=True)
         shutil.rmtree(spill, ignore_errors=True)
-    return warehouse.database
+
+
+def _swap_in(con: duckdb.DuckDBPyConnection, path: Path, warehouse: Warehouse) -> None:
+    """Stamp the database file at ``path`` with the warehouse and snapshot it serves, make sure
+    it was written whole, close it and rename it over ``cables.duckdb``."""
+    con.execute(
+        "create or replace table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
+        [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot()],
+    )
+    close_whole(con, path, warehouse.database.name)
+    crash_point("database")
+    os.replace(path, warehouse.database)
+
+
+def close_whole(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+    """Checkpoint and close ``con``, the database file ``path``; BuildError if the file is short.
+
+    A full disk can leave the file short without DuckDB raising (seen under RLIMIT_FSIZE): the
+    file must hold every block DuckDB counts, or it is not swapped in (``name`` is what it is
+    for, in the message)."""
+    con.execute("checkpoint")
+    blocks, block_size = con.execute("select total_blocks, block_size from pragma_database_size()").fetchone()
+    con.close()
+    written = path.stat().st_size
+    if written < blocks * block_size:
+        raise BuildError(
+            f"{name} was not written whole ({written:,} of {blocks * block_size:,} bytes): "
+            f"is the disk full? An earlier {name} is kept"
+        )
 
 
 def connect_read_only(warehouse: Warehouse, sql_dir: Path) -> duckdb.DuckDBPyConnection:

@@ -420,7 +420,11 @@ def parsed_page(pages: pl.LazyFrame) -> pl.LazyFrame:
         body_html.str.contains(_FIELDS_HINT, literal=True).fill_null(False).alias("fields"),
         body_html.str.contains(_CSV_HINT).fill_null(False).alias("csv"),
         # The full test only where a date as the record prints it occurs (a literal-led search).
-        pl.when(body_html.str.contains(_DATE_HINT)).then(body_html).str.contains(_BARE_HINT).fill_null(False).alias("bare"),
+        pl.when(body_html.str.contains(_DATE_HINT))
+        .then(body_html)
+        .str.contains(_BARE_HINT)
+        .fill_null(False)
+        .alias("bare"),
         (body_html.str.count_matches(banner_serial, literal=True) >= 2).fill_null(False).alias("again"),
     ]
     hint = pl.any_horizontal(*[pl.col(f) for f in _FORMS])

@@ -55,6 +55,9 @@ def test_a_full_disk_is_one_line_for_sql_and_export(sample_warehouse, tmp_path):
     assert not (tmp_path / "p.csv").exists()
     out = cables("report", "-w", w, "--out", str(tmp_path / "r.html"), fsize=20_000)
     one_line_error(out)
+    out = cables("export", "-w", w, "--database", str(tmp_path / "shared.duckdb"), fsize=2_000_000)
+    assert "File too large" in one_line_error(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answer.csv"]  # no file half written
 
 
 def test_a_full_disk_while_a_moved_warehouse_is_reopened(sample_warehouse, tmp_path):
@@ -105,9 +108,52 @@ def test_csv_exports_of_lists_structs_and_many_partitions(sample_warehouse, tmp_
     assert len(list((tmp_path / "parts").iterdir())) == 1500
 
 
-@pytest.mark.parametrize("query", ["select * from nowhere", "selec 1", "select 1 +"])
-def test_sql_errors_stay_one_line(sample_warehouse, query):
-    one_line_error(cables("sql", "-w", str(sample_warehouse), query))
+def cables_error(out: subprocess.CompletedProcess) -> list[str]:
+    """The lines of an error of the command: ``cables: ...``, then DuckDB's hints indented under it."""
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr, out.stderr
+    lines = out.stderr.splitlines()
+    assert lines and lines[0].startswith("cables: "), out.stderr
+    assert all(line.startswith("  ") for line in lines[1:]), out.stderr
+    return lines
+
+
+def caret_under(lines: list[str], word: str) -> bool:
+    """Whether DuckDB's ``LINE n:`` hint is there with its caret under ``word``."""
+    for i, line in enumerate(lines[:-1]):
+        if line.lstrip().startswith("LINE ") and word in line:
+            return lines[i + 1].index("^") == line.index(word)
+    return False
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "hint", "word"),
+    [
+        ("select orign from cable", 'Referenced column "orign" not found', 'Candidate bindings: "origin"', "orign"),
+        ("select count(*) from cabel", "Table with name cabel does not exist", 'Did you mean "cable"?', "cabel"),
+    ],
+)
+def test_sql_errors_keep_duckdbs_hints(sample_warehouse, tmp_path, query, first, hint, word):
+    """A misspelt column or table: the error says what DuckDB suggests and where, under one
+    ``cables:`` line, for ``cables sql`` and ``cables export --query`` alike."""
+    from click.testing import CliRunner
+
+    from cables.cli import main
+
+    for command in (
+        ["sql", query],
+        ["export", "--query", query, "--format", "csv", "-o", str(tmp_path / "x.csv")],
+    ):
+        result = CliRunner().invoke(main, [*command, "-w", str(sample_warehouse)])
+        lines = cables_error(subprocess.CompletedProcess(command, result.exit_code, result.stdout, result.stderr))
+        assert lines[0].startswith("cables: SQL error: ") and first in lines[0], lines
+        assert any(line.startswith(f"  {hint}") for line in lines[1:]), lines
+        assert caret_under(lines, word), lines
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_error_without_hints_stays_one_line(sample_warehouse):
+    one_line_error(cables("sql", "-w", str(sample_warehouse), "select 1 +"))
 
 
 def test_a_moved_warehouse_answers_while_a_build_holds_it(sample_warehouse, tmp_path):

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
@@ -111,6 +112,13 @@ def test_build_query_and_export_on_object_storage(s3, sample_warehouse, sample_d
     assert out.returncode == 0 and out.stdout.splitlines()[1].split(",")[1] == "09LONDON1707", out.stderr
     local = reader / "s3" / BUCKET / "cables" / "tables" / manifest["snapshot"]
     assert {p.name for p in local.iterdir()} == {"search"}
+    # A cable and its page as landed, read through the store.
+    out = cli("show", "-w", f"s3://{BUCKET}/cables", "09 panama 539", "--format", "json", work=reader)
+    assert out.returncode == 0 and json.loads(out.stdout)["references"][1]["referenced_id"] == "09PANAMA519", out.stderr
+    page = sample_dir / "avilaroman__Wikileaks-Mirror" / "cable" / "2009" / "07" / "09PANAMA539.html"
+    copy = tmp_path / "p.html"
+    out = cli("show", "-w", f"s3://{BUCKET}/cables", "09PANAMA539", "--page", "-o", str(copy), work=reader)
+    assert out.returncode == 0 and copy.read_bytes() == page.read_bytes(), out.stderr
     out = cli(
         "export", "tag_cooccurrence", "--format", "parquet", "-o", f"s3://{BUCKET}/morning/tags.parquet",
         "-w", f"s3://{BUCKET}/cables", work=reader,
@@ -119,6 +127,18 @@ def test_build_query_and_export_on_object_storage(s3, sample_warehouse, sample_d
     count = cli("sql", "-w", f"s3://{BUCKET}/cables", "--format", "csv", "select count(*) from tag_cooccurrence",
                 work=reader)  # fmt: skip
     assert pq.read_table(fs.open(f"{BUCKET}/morning/tags.parquet")).num_rows == int(count.stdout.split()[-1])
+
+    # One DuckDB file of the whole warehouse, uploaded beside the morning's exports: it holds the
+    # rows themselves, so a copy opens anywhere, with no URL of the store in its catalog.
+    out = cli("export", "--database", f"s3://{BUCKET}/morning/cables.duckdb", "-w", f"s3://{BUCKET}/cables",
+              work=reader)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    fs.get_file(f"{BUCKET}/morning/cables.duckdb", str(tmp_path / "copy.duckdb"))
+    with duckdb.connect(str(tmp_path / "copy.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from tag_cooccurrence").fetchone()[0] == int(count.stdout.split()[-1])
+        assert con.execute("select row_counts['cable'], snapshot from about").fetchone() == (32, manifest["snapshot"])
+        views = " ".join(sql for (sql,) in con.execute("select sql from duckdb_views() where not internal").fetchall())
+        assert "s3://" not in views and "FROM mart_rows.tag_cooccurrence" in views
 
     # The sandbox holds: nothing outside the warehouse's URL is read, nothing is written into it.
     out = cli("sql", "-w", f"s3://{BUCKET}/cables", f"select * from 's3://{BUCKET}/morning/tags.parquet'", work=reader)

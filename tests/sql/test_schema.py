@@ -58,3 +58,27 @@ def test_relationships_catch_orphans(sample_warehouse, tmp_path):
     finally:
         con.close()
     assert len(failures) == 1 and failures[0][1] == 5
+
+
+def test_checks_counted_together_give_each_its_own_count(sample_warehouse, tmp_path):
+    """Row tests of one model share one pass and relationships one read of the parent's keys:
+    several failing at once, each still has the count its own query gives."""
+    con = duckdb.connect(str(tmp_path / "many.duckdb"))
+    try:
+        con.execute(f"attach '{sample_warehouse / 'cables.duckdb'}' as wh (read_only)")
+        con.execute("create view cable as select * from wh.cable where reference_id <> '08TRIPOLI220'")
+        con.execute(
+            "create view tag as select * replace (case when position = 1 then lower(tag) else tag end as tag, "
+            "case when position = 2 then null else tag_kind end as tag_kind) from wh.tag"
+        )
+        for table in ("recipient", "reference", "paragraph"):
+            con.execute(f"create view {table} as select * from wh.{table}")
+        checks = [c for c in CHECKS if c.model in {"cable", "tag", "recipient", "reference", "paragraph"}]
+        together = [(c.name, n) for c, n in failed_checks(con, checks)]
+        alone = [(c.name, n) for c in checks if (n := con.execute(c.sql).fetchone()[0])]
+    finally:
+        con.close()
+    kinds = {name.split(": ")[1].split(" ")[0] for name, _ in together}
+    assert {"relationships", "expression_is_true"} <= kinds
+    assert len([name for name, _ in together if "relationships" in name]) >= 3  # tag, recipient, paragraph...
+    assert together == alone
