@@ -658,14 +658,24 @@ def search(
     help="HTML file to write.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@click.option(
+    "--serve-url",
+    metavar="URL",
+    help="Address of a `cables serve` site (default: CABLES_SERVE_URL): cables in the report link to "
+    "URL/cable/<reference_id>. Without it, no links.",
+)
 @_warehouse_option
-def report(out: Path, overwrite: bool, warehouse: str | None) -> None:
-    """Write a self-contained HTML report with charts: volume over time, classification mix,
-    tag pairs, most cited cables. It needs no network to open."""
+def report(out: Path, overwrite: bool, serve_url: str | None, warehouse: str | None) -> None:
+    """Write a self-contained HTML report with charts: volume over time beside the full release's,
+    classification mix, tag pairs, most cited cables. It needs no network to open."""
     from cables.exporting import ExportError, check_output
-    from cables.report import write_report
+    from cables.report import serve_address, write_report
     from flows.layout import Warehouse
 
+    try:
+        serve_url = serve_address(serve_url or settings().serve_url)
+    except ValueError as exc:
+        _fail(str(exc))
     location = Warehouse.at(warehouse or settings().warehouse)
     try:
         check_output(out.expanduser().absolute(), protected=location.root, overwrite=overwrite)
@@ -674,7 +684,7 @@ def report(out: Path, overwrite: bool, warehouse: str | None) -> None:
     con = _open(warehouse)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_report(con, out)
+        write_report(con, out, serve_url)
     except OSError as exc:
         _fail(f"cannot write {out}: {exc.strerror or exc}")
     finally:

@@ -1,9 +1,13 @@
 """The report: one self-contained HTML page of charts (inline SVG, inline CSS) over the warehouse views.
 
 The page needs nothing but a browser: no script, no external style sheet, font or image. It reads
-the base views (``cable``, ``tag``, ``reference``, ``page_version``, ``reject``, ``media_link``)
-and ``tag_cooccurrence``; every text taken from the data is escaped, since subjects, tags and
-origins come from untrusted pages.
+the base views (``cable``, ``tag``, ``reference``, ``page_version``, ``reject``, ``media_link``),
+the release's list of cables (``release_cable``), ``embassy_volume_by_month``,
+``tag_cooccurrence`` and ``tag_glossary``; every text taken from the data is escaped, since
+subjects, tags and origins come from untrusted pages. Every volume chart sets the warehouse's
+cables beside the release's: a warehouse holds a sample of the release, and its counts over time
+say which cables it holds as much as what embassies wrote. Given the address of a ``cables serve``
+site, cables of the page link to their pages there (``<url>/cable/<reference_id>``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import duckdb
 
@@ -37,6 +42,8 @@ GRID = "#e4e7eb"
 AREA = "#3d6fb6"
 AREA_FILL = "#c5d6ef"
 FOCUS = "#fdf3d8"
+RELEASE = "#c8641e"
+SHARE = "#7b3f99"
 
 # Classification levels, lowest first, and their colours (plain, NOFORN).
 LEVELS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "OTHER")
@@ -74,6 +81,9 @@ class Totals:
     cited: int = 0
     media_links: int = 0
     built_at: datetime | None = None
+    # Cables of the full release, and of them the cables this warehouse holds.
+    release: int = 0
+    release_held: int = 0
 
 
 @dataclass
@@ -83,22 +93,33 @@ class ReportData:
     totals: Totals = field(default_factory=Totals)
     # (year, month, cables) for every month with cables.
     months: list[tuple[int, int, int]] = field(default_factory=list)
+    # (year, month, release cables, of them held here) for every month of the full release (the
+    # year of the id, the month of release_cable).
+    release_months: list[tuple[int, int, int, int]] = field(default_factory=list)
     # First year of the dense span (see FOCUS_QUANTILE); None without dated cables.
     focus_year: int | None = None
     # (origin, cables) of the top origins, most cables first.
     origins: list[tuple[str, int]] = field(default_factory=list)
     # (origin, year, month, cables) for the top origins.
     origin_months: list[tuple[str, int, int, int]] = field(default_factory=list)
+    # (origin, year, month, release cables, of them held here) for the top origins, from
+    # embassy_volume_by_month (the release's cables of the origin's stations).
+    origin_release: list[tuple[str, int, int, int, int]] = field(default_factory=list)
     # (year, level, noforn, cables); level one of LEVELS.
     classification: list[tuple[int, str, bool, int]] = field(default_factory=list)
     # (tag, cables) of the most frequent canonical tags, most frequent first.
     tags: list[tuple[str, int]] = field(default_factory=list)
     # (tag_a, tag_b, cables, lift, jaccard) among those tags.
     pairs: list[tuple[str, str, int, float, float]] = field(default_factory=list)
-    # (referenced_id, citing cables, status, subject or None); status a key of CITED_STATUS.
-    cited: list[tuple[str, int, str, str | None]] = field(default_factory=list)
+    # What those tags stand for, where tag_glossary knows (SP -> Spain).
+    tag_meanings: dict[str, str] = field(default_factory=dict)
+    # (referenced_id, citing cables, status, subject or None, reference_id of the cable held here or
+    # None); status a key of CITED_STATUS.
+    cited: list[tuple[str, int, str, str | None, str | None]] = field(default_factory=list)
     # (distinct cited ids, of them in the release, of them in this warehouse).
     cited_summary: tuple[int, int, int] = (0, 0, 0)
+    # The address of a ``cables serve`` site whose /cable/<reference_id> pages the report links to.
+    serve_url: str | None = None
 
 
 SQL_TOTALS = """
@@ -120,6 +141,42 @@ select year(created_at) as year, month(created_at) as month, count(*) as cables
 from cable
 where created_at is not null
 group by all
+order by all
+"""
+
+SQL_RELEASE_MONTHS = """
+with
+
+held as (
+    select reference_id as id from cable
+    union
+    select canonical_id as id from cable
+),
+
+released as (
+    select
+        left(release_cable.reference_id, 2)::int as yy,
+        release_cable.month,
+        held.id is not null as held,
+    from release_cable
+    left join held on release_cable.reference_id = held.id
+    where regexp_matches(release_cable.reference_id, '^[0-9]{2}')
+)
+
+select
+    case when yy < 50 then 2000 + yy else 1900 + yy end as year,
+    month,
+    count(*) as cables,
+    count(*) filter (where held) as held,
+from released
+group by all
+order by all
+"""
+
+SQL_ORIGIN_RELEASE = """
+select origin, year(month) as year, month(month) as month, release_cables, release_held_cables
+from embassy_volume_by_month
+where list_contains(?, origin) and level = 'UNCLASSIFIED' and release_cables is not null
 order by all
 """
 
@@ -185,6 +242,12 @@ where list_contains(?, tag_a) and list_contains(?, tag_b) and cables > 0
 order by tag_a, tag_b
 """
 
+SQL_TAG_MEANINGS = """
+select tag, meaning
+from tag_glossary
+where list_contains(?, tag) and meaning is not null
+"""
+
 SQL_CITED = """
 with cited as (
     select
@@ -197,11 +260,11 @@ with cited as (
 ),
 
 held as (
-    select id, min(subject) as subject
+    select id, min(subject) as subject, min(reference_id) as reference_id
     from (
-        select reference_id as id, coalesce(subject_title, subject) as subject from cable
+        select reference_id as id, coalesce(subject_title, subject) as subject, reference_id from cable
         union all
-        select canonical_id as id, coalesce(subject_title, subject) as subject from cable
+        select canonical_id as id, coalesce(subject_title, subject) as subject, reference_id from cable
         where canonical_id is not null
     )
     group by id
@@ -214,15 +277,35 @@ final as (
         cited.in_release,
         held.id is not null as held,
         held.subject,
+        held.reference_id as held_id,
     from cited
     left join held on cited.referenced_id = held.id
 )
 """
 
 
-def fetch(con: duckdb.DuckDBPyConnection) -> ReportData:
+def serve_address(url: str | None) -> str | None:
+    """``url`` without its trailing slash, or None when not given; ValueError unless an http(s) address."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"the serve URL must be an http:// or https:// address such as http://127.0.0.1:8000, not {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def cable_link(serve_url: str | None, reference_id: str | None) -> str | None:
+    """The address of a cable's page on the ``cables serve`` site, or None without a site or a cable."""
+    if not serve_url or not reference_id:
+        return None
+    return f"{serve_url}/cable/{quote(reference_id, safe='')}"
+
+
+def fetch(con: duckdb.DuckDBPyConnection, serve_url: str | None = None) -> ReportData:
     """Read everything the report shows from the warehouse views, with one query per chart."""
-    data = ReportData()
+    data = ReportData(serve_url=serve_address(serve_url))
     row = con.execute(SQL_TOTALS).fetchone()
     data.totals = Totals(*row)
     try:
@@ -232,6 +315,9 @@ def fetch(con: duckdb.DuckDBPyConnection) -> ReportData:
         data.totals.built_at = None
 
     data.months = [tuple(r) for r in con.execute(SQL_MONTHS).fetchall()]
+    data.release_months = [tuple(r) for r in con.execute(SQL_RELEASE_MONTHS).fetchall()]
+    data.totals.release = sum(n for _, _, n, _ in data.release_months)
+    data.totals.release_held = sum(held for *_, held in data.release_months)
     dated = sum(n for _, _, n in data.months)
     if dated:
         offset = min(int(FOCUS_QUANTILE * dated), dated - 1)
@@ -240,21 +326,26 @@ def fetch(con: duckdb.DuckDBPyConnection) -> ReportData:
     data.origins = [tuple(r) for r in con.execute(SQL_TOP_ORIGINS, [TOP_ORIGINS]).fetchall()]
     names = [name for name, _ in data.origins]
     data.origin_months = [tuple(r) for r in con.execute(SQL_ORIGIN_MONTHS, [names]).fetchall()]
+    data.origin_release = [tuple(r) for r in con.execute(SQL_ORIGIN_RELEASE, [names]).fetchall()]
 
     data.classification = [tuple(r) for r in con.execute(SQL_CLASSIFICATION).fetchall()]
 
     data.tags = [tuple(r) for r in con.execute(SQL_TOP_TAGS, [TOP_TAGS]).fetchall()]
     tags = [tag for tag, _ in data.tags]
     data.pairs = [tuple(r) for r in con.execute(SQL_PAIRS, [tags, tags]).fetchall()]
+    try:
+        data.tag_meanings = dict(con.execute(SQL_TAG_MEANINGS, [tags]).fetchall())
+    except duckdb.CatalogException:  # a database without the glossary
+        data.tag_meanings = {}
 
     rows = con.execute(
-        SQL_CITED + "select referenced_id, citing, in_release, held, subject from final "
+        SQL_CITED + "select referenced_id, citing, in_release, held, subject, held_id from final "
         "order by citing desc, referenced_id limit ?",
         [TOP_CITED],
     ).fetchall()
     data.cited = [
-        (ref, citing, "warehouse" if held else "release" if in_release else "outside", subject)
-        for ref, citing, in_release, held, subject in rows
+        (ref, citing, "warehouse" if held else "release" if in_release else "outside", subject, held_id)
+        for ref, citing, in_release, held, subject, held_id in rows
     ]
     summary = con.execute(
         SQL_CITED + "select count(*), count(*) filter (where in_release), count(*) filter (where held) from final"
@@ -398,6 +489,25 @@ def month_label(index: int) -> str:
     return f"{MONTHS[index % 12]} {index // 12}"
 
 
+def share_text(part: int, whole: int) -> str:
+    """``part`` as a share of ``whole``: one decimal under 10 % (``1.2 %``), none above; a dash without a whole."""
+    if not whole:
+        return "–"
+    share = 100 * part / whole
+    if share == 0:
+        return "0 %"
+    if share < 0.1:
+        return "<0.1 %"
+    return f"{share:.1f} %" if share < 10 else f"{share:.0f} %"
+
+
+def of_release(n: int, release: int, held: int | None = None) -> str:
+    """``"153 cables; the release has 4,874, 3.1 % of them here"`` (``held`` defaults to ``n``)."""
+    if not release:
+        return f"{n:,} cables; the release has none"
+    return f"{n:,} cables; the release has {release:,}, {share_text(n if held is None else held, release)} of them here"
+
+
 def area_plot(
     counts: Sequence[int],
     start: int,
@@ -405,11 +515,15 @@ def area_plot(
     ticks: int = 4,
     rug: bool = False,
     peak: bool = True,
+    release: Sequence[int] | None = None,
+    held: Sequence[int] | None = None,
 ) -> list[str]:
-    """One monthly area chart in ``box`` (left, top, width, height): axes, area, line, rug, peak.
+    """One monthly area chart in ``box`` (left, top, width, height): axes, area, line, rug, peak, and
+    the release's cables as a line on a right-hand axis of its own.
 
     ``counts[i]`` is the number of cables of month ``start + i`` (month index year * 12 + month - 1);
-    ``start`` is a January.
+    ``start`` is a January. ``release[i]`` and ``held[i]``, when given, are the release's cables of
+    that month and how many of them the warehouse holds.
     """
     left, top, plot_w, plot_h = box
     span = len(counts)
@@ -423,10 +537,16 @@ def area_plot(
     def y(v: float) -> float:
         return base - v * plot_h / y_max
 
+    def tip(i: int) -> str:
+        n = counts[i]
+        if release is None:
+            return f"{month_label(start + i)}: {n:,} cables"
+        return f"{month_label(start + i)}: {of_release(n, release[i], held[i] if held else None)}"
+
     parts = []
     for v in y_ticks:
         parts.append(el("line", x1=left, x2=left + plot_w, y1=y(v), y2=y(v), stroke=GRID))
-        parts.append(text(left - 8, y(v) + 4, f"{v:,}", text_anchor="end", fill=MUTED, font_size=11))
+        parts.append(text(left - 8, y(v) + 4, f"{v:,}", text_anchor="end", fill=AREA, font_size=11))
     first_year, years = start // 12, math.ceil(span / 12)
     step = year_step(years, plot_w)
     for k in range(0, years + 1, step):
@@ -448,6 +568,25 @@ def area_plot(
     parts.append(el("path", d=area, fill=AREA_FILL, class_="mark area"))
     parts.append(el("path", d="M" + line, fill="none", stroke=AREA, stroke_width=1.5, stroke_linejoin="round"))
     parts.append(el("line", x1=left, x2=left + plot_w, y1=base, y2=base, stroke="#9aa5b1"))
+    if release is not None and max(release, default=0) > 0:
+        r_ticks = nice_ticks(max(release), ticks)
+        r_max = r_ticks[-1]
+        for v in r_ticks:
+            ry = base - v * plot_h / r_max
+            parts.append(text(left + plot_w + 8, ry + 4, f"{v:,}", fill=RELEASE, font_size=11))
+        release_line = " L".join(f"{_fmt(x(i + 0.5))},{_fmt(base - n * plot_h / r_max)}" for i, n in enumerate(release))
+        parts.append(
+            el(
+                "path",
+                el("title", esc("cables of the full release, per month (right axis)")),
+                d="M" + release_line,
+                fill="none",
+                stroke=RELEASE,
+                stroke_width=1.6,
+                stroke_linejoin="round",
+                class_="mark release",
+            )
+        )
     if rug:
         rug_w = max(plot_w / span, 1.5)
         for i, n in enumerate(counts):
@@ -455,7 +594,7 @@ def area_plot(
                 parts.append(
                     el(
                         "rect",
-                        el("title", esc(f"{month_label(start + i)}: {n:,} cables")),
+                        el("title", esc(tip(i))),
                         x=x(i + 0.5) - rug_w / 2,
                         y=base + 3,
                         width=rug_w,
@@ -468,38 +607,138 @@ def area_plot(
         i = max(range(span), key=lambda i: (counts[i], i))
         px, py = x(i + 0.5), y(counts[i])
         note = f"peak: {month_label(start + i)}, {counts[i]:,} cables"
+        if release is not None and release[i]:
+            note += f" ({share_text(held[i] if held else counts[i], release[i])} of the release's {release[i]:,})"
         end = px > left + plot_w / 2
         if py - top > 10:
             parts.append(el("line", x1=px, x2=px, y1=top - 2, y2=py - 5, stroke=MUTED, stroke_dasharray="2 2"))
-        parts.append(el("circle", cx=px, cy=py, r=3.5, fill=AREA, stroke="white", stroke_width=1.5))
+        parts.append(
+            el("circle", el("title", esc(tip(i))), cx=px, cy=py, r=3.5, fill=AREA, stroke="white", stroke_width=1.5)
+        )
         parts.append(text(px + (6 if end else -6), top - 6, note, text_anchor="end" if end else "start", font_size=12))
     return parts
 
 
-def volume_chart(months: Sequence[tuple[int, int, int]], focus_year: int | None) -> str:
-    """Cables per month over the whole period (with a rug of months), and the dense span in detail."""
-    label = "Cables per month"
+def share_plot(
+    held: Sequence[int], release: Sequence[int], start: int, box: tuple[float, float, float, float]
+) -> list[str]:
+    """The share of each month's release held here, as a line in ``box`` (months without release cables skipped)."""
+    left, top, plot_w, plot_h = box
+    span = len(release)
+    base = top + plot_h
+    shares = {i: held[i] / release[i] for i in range(span) if release[i]}
+    if not shares:
+        return []
+    peak_share = max(shares.values())
+    step = next((s for s in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5) if s * 2 >= peak_share), 0.5)
+    y_max = max(step * 2, step * math.ceil(peak_share / step))
+
+    def x(i: float) -> float:
+        return left + i * plot_w / span
+
+    def y(v: float) -> float:
+        return base - v * plot_h / y_max
+
+    parts = [text(left, top - 8, "share of each month's release held in this warehouse", fill=SHARE, font_size=11)]
+    k = 0
+    while k * step <= y_max + 1e-12:
+        v = k * step
+        parts.append(el("line", x1=left, x2=left + plot_w, y1=y(v), y2=y(v), stroke=GRID))
+        label = f"{100 * v:.1f} %" if step < 0.01 else f"{100 * v:.0f} %"
+        parts.append(text(left - 8, y(v) + 4, label, text_anchor="end", fill=SHARE, font_size=10))
+        k += 1
+    # One path, broken where the release has no cables (a gap, not a fall to zero).
+    runs, run = [], []
+    for i in range(span):
+        if i in shares:
+            run.append(f"{_fmt(x(i + 0.5))},{_fmt(y(shares[i]))}")
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    d = " ".join("M" + " L".join(r) for r in runs)
+    parts.append(
+        el("path", d=d, fill="none", stroke=SHARE, stroke_width=1.6, stroke_linejoin="round", class_="mark share")
+    )
+    if len(shares) <= 240:  # a hover point per month when they are far enough apart
+        for i, v in shares.items():
+            share = share_text(held[i], release[i])
+            tip = f"{month_label(start + i)}: {held[i]:,} of the release's {release[i]:,} cables held ({share})"
+            parts.append(
+                el(
+                    "circle",
+                    el("title", esc(tip)),
+                    cx=x(i + 0.5),
+                    cy=y(v),
+                    r=2.2,
+                    fill=SHARE,
+                    class_="mark share-point",
+                )
+            )
+    # The highest share, named at the top right (a point at the top may sit under the strip's title).
+    i = max(shares, key=lambda i: (shares[i], i))
+    note = f"highest: {month_label(start + i)}, {share_text(held[i], release[i])} ({held[i]:,} of {release[i]:,})"
+    parts.append(text(left + plot_w, top - 8, note, text_anchor="end", font_size=11, fill=SHARE))
+    parts.append(el("line", x1=left, x2=left + plot_w, y1=base, y2=base, stroke="#9aa5b1"))
+    return parts
+
+
+def month_series(
+    months: Sequence[tuple[int, int, int]], release_months: Sequence[tuple[int, int, int, int]], start: int, span: int
+) -> tuple[list[int], list[int], list[int]]:
+    """Cables here, the release's cables and of them held here, per month index from ``start`` (``span`` months)."""
+    counts, release, held = [0] * span, [0] * span, [0] * span
+    for year, month, n in months:
+        counts[year * 12 + month - 1 - start] = n
+    for year, month, n, h in release_months:
+        i = year * 12 + month - 1 - start
+        if 0 <= i < span:
+            release[i], held[i] = n, h
+    return counts, release, held
+
+
+def volume_chart(
+    months: Sequence[tuple[int, int, int]],
+    focus_year: int | None,
+    release_months: Sequence[tuple[int, int, int, int]] = (),
+) -> str:
+    """Cables per month over the whole period (with a rug of months), the dense span in detail, each
+    beside the release's cables per month (right axis), and the share of the release held here."""
+    label = "Cables per month, in this warehouse and in the full release"
     if not months:
         return no_data("volume", label)
     first_year, last_year = months[0][0], months[-1][0]
     start = first_year * 12
     # Up to the last month with cables (no false drop after it), at least the whole first year.
-    counts = [0] * max(last_year * 12 + months[-1][1] - start, 12)
-    for year, month, n in months:
-        counts[year * 12 + month - 1 - start] = n
-    left, right = 52, 20
+    span = max(last_year * 12 + months[-1][1] - start, 12)
+    counts, release, held = month_series(months, release_months, start, span)
+    left, right = 52, 56
     plot_w = WIDTH - left - right
     zoom = focus_year is not None and first_year < focus_year <= last_year
-    body = [text(left, 14, "all cables, per month" if zoom else "cables per month", fill=MUTED, font_size=11)]
+    body = [
+        text(left, 14, "cables in this warehouse, per month (left axis)", fill=AREA, font_size=11),
+        text(
+            left + plot_w + right - 4,
+            14,
+            "cables of the full release, per month (right axis)",
+            text_anchor="end",
+            fill=RELEASE,
+            font_size=11,
+        ),
+    ]
     if not zoom:
-        parts = area_plot(counts, start, (left, 40, plot_w, 214), rug=True)
-        return svg(WIDTH, 300, body + parts, "volume", label)
+        parts = area_plot(counts, start, (left, 40, plot_w, 214), rug=True, release=release, held=held)
+        parts += share_plot(held, release, start, (left, 310, plot_w, 90))
+        return svg(WIDTH, 430, body + parts, "volume", label)
     # Context: the whole period, the dense span shaded; focus: that span in detail.
     top, plot_h = 40, 110
     offset = (focus_year - first_year) * 12
     fx = left + offset * plot_w / len(counts)
     body.append(el("rect", x=fx, y=top - 8, width=left + plot_w - fx, height=plot_h + 8, fill=FOCUS))
-    parts = area_plot(counts, start, (left, top, plot_w, plot_h), ticks=2, rug=True, peak=False)
+    parts = area_plot(
+        counts, start, (left, top, plot_w, plot_h), ticks=2, rug=True, peak=False, release=release, held=held
+    )
     body += parts
     detail_top = top + plot_h + 100
     body.append(
@@ -515,9 +754,12 @@ def volume_chart(months: Sequence[tuple[int, int, int]], focus_year: int | None)
     body.append(
         text(left, detail_top - 34 + 14, f"{focus_year}–{last_year} in detail, per month", fill=MUTED, font_size=11)
     )
-    parts = area_plot(counts[offset:], start + offset, (left, detail_top, plot_w, 220))
-    body += parts
-    return svg(WIDTH, detail_top + 220 + 30, body, "volume", label)
+    body += area_plot(
+        counts[offset:], start + offset, (left, detail_top, plot_w, 220), release=release[offset:], held=held[offset:]
+    )
+    share_top = detail_top + 220 + 70
+    body += share_plot(held[offset:], release[offset:], start + offset, (left, share_top, plot_w, 100))
+    return svg(WIDTH, share_top + 100 + 30, body, "volume", label)
 
 
 def origin_series(
@@ -545,17 +787,34 @@ def origin_series(
     return first_year, last_year, bin_, series
 
 
+def origin_release_bins(
+    origin_release: Sequence[tuple[str, int, int, int, int]], first_year: int, last_year: int, bin_: str
+) -> dict[str, dict[int, tuple[int, int]]]:
+    """The release's cables and of them held here, per origin and bin of ``origin_series`` (same indexing)."""
+    bins: dict[str, dict[int, tuple[int, int]]] = {}
+    for origin, year, month, n, held in origin_release:
+        if not first_year <= year <= last_year:
+            continue
+        i = (year - first_year) * 12 + month - 1 if bin_ == "month" else year - first_year
+        total, kept = bins.setdefault(origin, {}).get(i, (0, 0))
+        bins[origin][i] = (total + n, kept + held)
+    return bins
+
+
 def origins_chart(
     origins: Sequence[tuple[str, int]],
     origin_months: Sequence[tuple[str, int, int, int]],
     focus_year: int | None,
+    origin_release: Sequence[tuple[str, int, int, int, int]] = (),
 ) -> str:
-    """Small multiples: cables per month (or year) of each top origin, on one shared scale."""
+    """Small multiples: cables per month (or year) of each top origin, on one shared scale, with the
+    share of the release's cables of the origin that the warehouse holds."""
     label = f"Cables over time of the {len(origins)} origins with the most cables"
     binned = origin_series(origins, origin_months, focus_year)
     if binned is None:
         return no_data("origins", label)
     first_year, last_year, bin_, series = binned
+    released = origin_release_bins(origin_release, first_year, last_year, bin_)
     last_month = max(max(counts, default=0) for counts in series.values())
     bins = max(last_month + 1, 12) if bin_ == "month" else last_year - first_year + 1
     peak = max((n for counts in series.values() for n in counts.values()), default=1)
@@ -563,7 +822,7 @@ def origins_chart(
     y_max = ticks[-1]
     cols, gap_x, gap_y = 4, 28, 20
     panel_w = (WIDTH - gap_x * (cols - 1)) / cols
-    title_h, plot_h, axis_h = 24, 78, 22
+    title_h, plot_h, axis_h = 40, 78, 22
     panel_h = title_h + plot_h + axis_h
     rows = math.ceil(len(origins) / cols)
     height = rows * panel_h + (rows - 1) * gap_y
@@ -580,6 +839,16 @@ def origins_chart(
         name = clip(origin, max(8, int((panel_w - 50) / 7.5)))
         parts.append(text(ox, oy + 13, name, font_size=13, font_weight=600, fill=INK))
         parts.append(text(ox + panel_w, oy + 13, f"{total:,}", text_anchor="end", font_size=12, fill=MUTED))
+        release = released.get(origin, {})
+        release_total = sum(n for n, _ in release.values())
+        release_held = sum(h for _, h in release.values())
+        if release_total:
+            note = f"{share_text(release_held, release_total)} of the release's {release_total:,} held here"
+        elif release:
+            note = "the release has no cable of its stations here"
+        else:
+            note = "no station: not matched to the release"
+        parts.append(text(ox, oy + 29, note, font_size=11, fill=RELEASE, class_="release-note"))
         for v in ticks[1:]:
             ty = base - v * plot_h / y_max
             parts.append(el("line", x1=px, x2=px + plot_w, y1=ty, y2=ty, stroke=GRID, stroke_dasharray="3 3"))
@@ -590,7 +859,7 @@ def origins_chart(
             parts.append(
                 el(
                     "rect",
-                    el("title", esc(f"{origin}, {when}: {n:,} cables")),
+                    el("title", esc(f"{origin}, {when}: {of_release(n, *release.get(i, (0, 0)))}")),
                     x=px + (i + 0.5) * plot_w / bins - bar_w / 2,
                     y=base - h,
                     width=bar_w,
@@ -599,11 +868,41 @@ def origins_chart(
                     class_="mark bar",
                 )
             )
+        if release_total:
+            # The release's cables of the origin's stations, on the panel's own scale (its peak at the top).
+            r_max = max(n for n, _ in release.values())
+            line = " L".join(
+                f"{_fmt(px + (i + 0.5) * plot_w / bins)},{_fmt(base - release.get(i, (0, 0))[0] * plot_h / r_max)}"
+                for i in range(bins)
+            )
+            tip = f"{origin}: the release's cables of its stations per {bin_} (own scale, at most {r_max:,})"
+            parts.append(
+                el(
+                    "path",
+                    el("title", esc(tip)),
+                    d="M" + line,
+                    fill="none",
+                    stroke=RELEASE,
+                    stroke_width=1,
+                    stroke_opacity=0.65,
+                    class_="mark release",
+                )
+            )
         parts.append(el("line", x1=px, x2=px + plot_w, y1=base, y2=base, stroke="#9aa5b1"))
         parts.append(text(px, base + 15, str(first_year), font_size=10, fill=MUTED))
         if last_year != first_year:
             parts.append(text(px + plot_w, base + 15, str(last_year), text_anchor="end", font_size=10, fill=MUTED))
-        body.append(el("g", "".join(parts), class_="panel", data_origin=origin, data_cables=total))
+        body.append(
+            el(
+                "g",
+                "".join(parts),
+                class_="panel",
+                data_origin=origin,
+                data_cables=total,
+                data_release_cables=release_total if release else None,
+                data_release_held=release_held if release else None,
+            )
+        )
     return svg(WIDTH, height, body, "origins", label, data_bin=bin_, data_first_year=first_year)
 
 
@@ -615,9 +914,18 @@ def year_buckets(years: Iterable[int], focus_year: int | None) -> dict[int, str]
     return {year: merged if merged and year in early else str(year) for year in years}
 
 
-def classification_chart(rows: Sequence[tuple[int, str, bool, int]], focus_year: int | None = None) -> str:
-    """100 % stacked bars per year (sparse early years in one bar): plain levels, the NOFORN block on top."""
+def classification_chart(
+    rows: Sequence[tuple[int, str, bool, int]],
+    focus_year: int | None = None,
+    release_years: dict[int, tuple[int, int]] | None = None,
+) -> str:
+    """100 % stacked bars per year (sparse early years in one bar): plain levels, the NOFORN block on top;
+    under the bars, the NOFORN share and the share of the year's release held here.
+
+    ``release_years`` maps a year to the release's cables of that year and how many of them are held here.
+    """
     label = "Classification mix by year"
+    release_years = release_years or {}
     if not rows:
         return no_data("classification", label)
     order = [(level, False) for level in LEVELS] + [(level, True) for level in reversed(LEVELS)]
@@ -640,7 +948,13 @@ def classification_chart(rows: Sequence[tuple[int, str, bool, int]], focus_year:
     base = top + plot_h
     year_y = base + (widest * 0.71 + 18 if rotate else 16)
     nf_y = year_y + 17
-    height = nf_y + 12
+    held_y = nf_y + 15
+    height = held_y + 12
+    release = {}
+    for year, (n, held) in release_years.items():
+        if year in bucket:
+            total, kept = release.get(bucket[year], (0, 0))
+            release[bucket[year]] = (total + n, kept + held)
     bar_w = min(44.0, band * 0.72)
 
     def fill(level: str, noforn: bool) -> str:
@@ -678,6 +992,7 @@ def classification_chart(rows: Sequence[tuple[int, str, bool, int]], focus_year:
         body.append(el("line", x1=left, x2=left + plot_w, y1=gy, y2=gy, stroke=GRID))
         body.append(text(left - 8, gy + 4, f"{pct} %", text_anchor="end", font_size=11, fill=MUTED))
     body.append(text(left - 8, nf_y, "NOFORN", text_anchor="end", font_size=10, fill=LEVEL_COLOURS["SECRET"][1]))
+    body.append(text(left - 8, held_y, "of release", text_anchor="end", font_size=10, fill=RELEASE))
     for k, year in enumerate(years):
         total = totals[year]
         cx = left + (k + 0.5) * band
@@ -722,12 +1037,41 @@ def classification_chart(rows: Sequence[tuple[int, str, bool, int]], focus_year:
                 cx, nf_y, share.replace(" %", "%"), text_anchor="middle", font_size=10, fill=LEVEL_COLOURS["SECRET"][1]
             )
         )
+        released, held = release.get(year, (0, 0))
+        body.append(
+            el(
+                "text",
+                el("title", esc(f"{year}: {held:,} of the release's {released:,} cables held here"))
+                + esc(share_text(held, released).replace(" %", "%") if released else "·"),
+                x=cx,
+                y=held_y,
+                text_anchor="middle",
+                font_size=9 if band < 40 else 10,
+                fill=RELEASE,
+                class_="release-share",
+                data_year=year,
+                data_release_cables=released,
+                data_release_held=held,
+            )
+        )
     body.append(text(left - 8, top - 6, "cables", text_anchor="end", font_size=10, fill=MUTED))
     return svg(WIDTH, height, body, "classification", label)
 
 
-def tags_chart(tags: Sequence[tuple[str, int]], pairs: Sequence[tuple[str, str, int, float, float]]) -> str:
-    """Lower-triangle heat map: cables that carry both tags, for the most frequent tags."""
+def tag_tip(tag: str, cables: int, meanings: dict[str, str]) -> str:
+    """``"SP (Spain): 202 cables"``, or without the meaning when it is not known."""
+    meaning = meanings.get(tag)
+    return f"{tag} ({meaning}): {cables:,} cables" if meaning else f"{tag}: {cables:,} cables"
+
+
+def tags_chart(
+    tags: Sequence[tuple[str, int]],
+    pairs: Sequence[tuple[str, str, int, float, float]],
+    meanings: dict[str, str] | None = None,
+) -> str:
+    """Lower-triangle heat map: cables that carry both tags, for the most frequent tags; a tag's
+    tooltip says what it stands for when ``meanings`` knows."""
+    meanings = meanings or {}
     label = f"Co-occurrence of the {len(tags)} most frequent tags"
     if len(tags) < 2:
         return no_data("tags", label, "Fewer than two tags in this warehouse: no pairs to show.")
@@ -753,7 +1097,7 @@ def tags_chart(tags: Sequence[tuple[str, int]], pairs: Sequence[tuple[str, str, 
         body.append(
             el(
                 "text",
-                el("title", esc(f"{tags[r][0]}: {tags[r][1]:,} cables")) + esc(names[r]),
+                el("title", esc(tag_tip(tags[r][0], tags[r][1], meanings))) + esc(names[r]),
                 x=left - 8,
                 y=ry + cell / 2 + 4,
                 text_anchor="end",
@@ -811,7 +1155,17 @@ def tags_chart(tags: Sequence[tuple[str, int]], pairs: Sequence[tuple[str, str, 
     for c in range(n_tags - 1):
         lx = left + c * cell + cell / 2
         ly = top + c * cell - 6
-        body.append(text(lx, ly, names[c], font_size=12, fill=INK, transform=f"rotate(-45 {_fmt(lx)} {_fmt(ly)})"))
+        body.append(
+            el(
+                "text",
+                el("title", esc(tag_tip(tags[c][0], tags[c][1], meanings))) + esc(names[c]),
+                x=lx,
+                y=ly,
+                font_size=12,
+                fill=INK,
+                transform=f"rotate(-45 {_fmt(lx)} {_fmt(ly)})",
+            )
+        )
     ly = top + 8
     body.append(text(legend_x, ly, "cables with both tags", font_size=12, fill=MUTED))
     stops = sorted({roundish(peak * f * f) for f in (0.1, 0.3, 0.55, 0.8)} | {peak})
@@ -825,21 +1179,22 @@ def tags_chart(tags: Sequence[tuple[str, int]], pairs: Sequence[tuple[str, str, 
     return svg(width, height, body, "tags", label)
 
 
-def cited_chart(cited: Sequence[tuple[str, int, str, str | None]]) -> str:
-    """Horizontal bars: the most cited cable ids, coloured by where the cited cable is."""
+def cited_chart(cited: Sequence[tuple[str, int, str, str | None, str | None]], serve_url: str | None = None) -> str:
+    """Horizontal bars: the most cited cable ids, coloured by where the cited cable is; with a
+    ``cables serve`` address, the ids of cables held here link to their pages."""
     label = f"The {len(cited)} most cited cables"
     if not cited:
         return no_data("cited", label)
     status_caption = {key: caption for key, caption, _ in CITED_STATUS}
     colours = {key: colour for key, _, colour in CITED_STATUS}
-    present = {status for _, _, status, _ in cited}
+    present = {status for _, _, status, _, _ in cited}
     row_h, top = 28, 58
-    id_w = max(text_width(ref, 12) for ref, _, _, _ in cited) + 16
+    id_w = max(text_width(ref, 12) for ref, *_ in cited) + 16
     bar_max = 300
     left = max(id_w, 90)
     subject_x = left + bar_max + 56
     height = top + len(cited) * row_h + 8
-    peak = max(n for _, n, _, _ in cited)
+    peak = max(n for _, n, *_ in cited)
     body = []
     lx = left
     for key, caption, colour in CITED_STATUS:
@@ -850,15 +1205,31 @@ def cited_chart(cited: Sequence[tuple[str, int, str, str | None]]) -> str:
         lx += 20 + text_width(caption, 12) + 24
     body.append(text(left - 10, top - 8, "cited id", text_anchor="end", font_size=11, fill=MUTED))
     body.append(text(left, top - 8, "citing cables", font_size=11, fill=MUTED))
-    if any(subject for *_, subject in cited):
+    if any(subject for *_, subject, _ in cited):
         body.append(text(subject_x, top - 8, "subject (cables in this warehouse)", font_size=11, fill=MUTED))
     subject_chars = int((WIDTH - subject_x) / 6.6)
-    for k, (ref, n, status, subject) in enumerate(cited):
+    for k, (ref, n, status, subject, held_id) in enumerate(cited):
         ry = top + k * row_h
         w = max(n / peak * bar_max, 2)
         if k % 2 == 0:
             body.append(el("rect", x=0, y=ry, width=WIDTH, height=row_h, fill="#f7f8fa"))
-        body.append(text(left - 10, ry + row_h / 2 + 4, clip(ref, 24), text_anchor="end", font_size=12, fill=INK))
+        link = cable_link(serve_url, held_id)
+        if link:
+            label_el = el(
+                "text",
+                esc(clip(ref, 24)),
+                x=left - 10,
+                y=ry + row_h / 2 + 4,
+                text_anchor="end",
+                font_size=12,
+                fill=AREA,
+                text_decoration="underline",
+            )
+            body.append(
+                el("a", el("title", esc(f"open {held_id} on {serve_url}")) + label_el, href=link, class_="cable-link")
+            )
+        else:
+            body.append(text(left - 10, ry + row_h / 2 + 4, clip(ref, 24), text_anchor="end", font_size=12, fill=INK))
         body.append(
             el(
                 "rect",
@@ -889,7 +1260,7 @@ h1{{font-size:28px;margin:0 0 4px}}
 h2{{font-size:20px;margin:0 0 4px}}
 h3{{font-size:15px;margin:20px 0 8px}}
 .lede{{color:{MUTED};margin:0 0 20px}}
-.stats{{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:0}}
+.stats{{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px;margin:0}}
 .stats div{{background:white;border:1px solid {GRID};border-radius:8px;padding:12px 14px}}
 .stats dt{{color:{MUTED};font-size:13px}}
 .stats dd{{margin:2px 0 0;font-size:22px;font-weight:650;font-variant-numeric:tabular-nums}}
@@ -917,6 +1288,57 @@ def counted(items: Sequence[object]) -> str:
     return f"{len(items)} " if items else ""
 
 
+def release_years(release_months: Sequence[tuple[int, int, int, int]]) -> dict[int, tuple[int, int]]:
+    """The release's cables and of them held here, per year."""
+    years: dict[int, tuple[int, int]] = {}
+    for year, _, n, held in release_months:
+        total, kept = years.get(year, (0, 0))
+        years[year] = (total + n, kept + held)
+    return years
+
+
+def volume_text(data: ReportData) -> str:
+    """The caption of the cables-per-month chart: what each series is, and what the reader sees."""
+    months = data.months
+    if not months:
+        return "How many cables were written each month, in this warehouse and in the full release."
+    dated = sum(n for *_, n in months)
+    caption = (
+        "Blue (left axis): cables in this warehouse written each month; the ticks under the axis mark every month "
+        "with at least one, so isolated old cables stay visible. Orange (right axis, its own scale): cables of the "
+        "full WikiLeaks release written that month. The purple line underneath is the share of each month's "
+        "release that this warehouse holds: where the blue rises and the orange does not, the rise is in which "
+        "cables this warehouse holds, not in how many embassies wrote."
+    )
+    release = {(y, m): (n, held) for y, m, n, held in data.release_months}
+    last = months[-1][0] * 12 + months[-1][1] - 1
+    window = [release.get(divmod(i, 12), (0, 0)) for i in range(last - 23, last + 1)]
+    window = [(n, held) for n, held in window if n]
+    if window:
+        low, high = min(n for n, _ in window), max(n for n, _ in window)
+        first_label, last_label = month_label(last - 23), month_label(last)
+        caption += (
+            f" From {first_label} to {last_label} the release has {low:,} to {high:,} cables a month; this warehouse "
+            f"holds {share_text(sum(h for _, h in window), sum(n for n, _ in window))} of them."
+        )
+    year, month, n = max(months, key=lambda r: (r[2], r[0], r[1]))
+    if (year, month) in release:
+        total, held = release[(year, month)]
+        caption += (
+            f" Its busiest month, {MONTHS[month - 1]} {year} ({n:,} cables), is {share_text(held, total)} of the "
+            f"release's {total:,}."
+        )
+    zoom = data.focus_year is not None and months[0][0] < data.focus_year <= months[-1][0]
+    if zoom:
+        before = sum(n for year, _, n in months if year < data.focus_year)
+        caption += (
+            f" The shaded span, {data.focus_year}–{months[-1][0]}, holds {percent(dated - before, dated)} of the "
+            f"cables and is drawn in detail underneath; the per-origin panels and the classification chart "
+            f"also start there ({before:,} older cables are left out of the panels)."
+        )
+    return caption
+
+
 def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
     """The report page for ``data``: one HTML document with inline CSS and SVG, no script."""
     t = data.totals
@@ -924,6 +1346,11 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
     stats = "".join(
         [
             _stat("Cables", thousands(t.cables), f"{t.origins:,} origins"),
+            _stat(
+                "Share of the release",
+                share_text(t.release_held, t.release),
+                f"{t.release_held:,} of its {t.release:,} cables held here",
+            ),
             _stat("Written", year_range(t.first, t.last), f"{day(t.first)} – {day(t.last)}" if t.first else ""),
             _stat("Pages landed", thousands(t.pages), f"{t.other_versions:,} other versions, {t.rejects:,} rejects"),
             _stat("Canonical tags", thousands(t.tags)),
@@ -935,19 +1362,7 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
     lede = f"{built} generated {generated_at:%Y-%m-%d %H:%M} UTC. Cable dates are creation dates."
 
     months = data.months
-    dated = sum(n for *_, n in months)
-    zoom = data.focus_year is not None and months and months[0][0] < data.focus_year <= months[-1][0]
-    volume_caption = (
-        "How many cables were written each month, over the whole period; the ticks under the axis mark "
-        "every month with at least one cable, so isolated old cables stay visible."
-    )
-    if zoom:
-        before = sum(n for year, _, n in months if year < data.focus_year)
-        volume_caption += (
-            f" The shaded span, {data.focus_year}–{months[-1][0]}, holds {percent(dated - before, dated)} of the "
-            f"cables and is drawn in detail underneath; the per-origin panels and the classification chart "
-            f"also start there ({before:,} older cables are left out of the panels)."
-        )
+    volume_caption = volume_text(data)
     binned = origin_series(data.origins, data.origin_months, data.focus_year)
     if binned:
         first_year, last_year, bin_, series = binned
@@ -955,7 +1370,10 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         origins_caption = (
             f"The {len(data.origins)} origins with the most cables (total at the right of each name): "
             f"cables per {bin_}, {first_year}–{last_year}, on one shared scale (at most {peak:,} in a {bin_}), "
-            "so the panels compare directly."
+            "so the panels compare directly. In orange: the release's cables of the origin's stations per "
+            f"{bin_}, on each panel's own scale (its peak at the top), and under each name the share of them in "
+            f"{first_year}–{last_year} that this warehouse holds; a bar's tooltip gives the release's cables of "
+            f"that {bin_}. A tall bar can mean a busy post or a well covered one."
         )
     else:
         origins_caption = "The origins with the most cables, over time."
@@ -970,36 +1388,42 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         + "). UNCLASSIFIED includes FOR OFFICIAL USE ONLY. The hatched blocks on top are NOFORN (not releasable "
         "to foreign nationals)"
         + (f": {percent(nf, classified)} of all cables" if classified else "")
-        + "; the red row gives the NOFORN share of each bar."
+        + "; the red row gives the NOFORN share of each bar. The orange row gives the share of the year's cables "
+        "of the full release that this warehouse holds: the mix is that of the cables held here, which need not be "
+        "the release's."
     )
     tags_caption = (
         f"How many cables carry both tags, for the {counted(data.tags)}most frequent canonical tags "
         "(most frequent first, from the top left). Darker means more cables; hover a cell for the lift "
-        "(how much more often the pair occurs than if tags were independent) and the Jaccard index."
+        "(how much more often the pair occurs than if tags were independent) and the Jaccard index, a tag for "
+        "what it stands for (the tag_glossary view lists them all)."
     )
     total_ids, in_release, held = data.cited_summary
     cited_caption = (
         "Cables cited most often in the REF lines of other cables (number of citing cables). "
         f"Distinct cable ids cited: {total_ids:,}; of them in the WikiLeaks release: {in_release:,}; "
         f"in this warehouse: {held:,}."
+        + (f" The ids of cables held here link to their pages on {data.serve_url}." if data.serve_url else "")
     )
     sections = [
         _section(
             "volume",
             "Embassy volume over time",
             volume_caption,
-            volume_chart(months, data.focus_year),
+            volume_chart(months, data.focus_year, data.release_months),
             f'<h3>Top {counted(data.origins)}origins</h3><p class="caption">{esc(origins_caption)}</p>',
-            origins_chart(data.origins, data.origin_months, data.focus_year),
+            origins_chart(data.origins, data.origin_months, data.focus_year, data.origin_release),
         ),
         _section(
             "classification",
             "Classification mix by year",
             classification_caption,
-            classification_chart(data.classification, data.focus_year),
+            classification_chart(data.classification, data.focus_year, release_years(data.release_months)),
         ),
-        _section("tags", "Tags that travel together", tags_caption, tags_chart(data.tags, data.pairs)),
-        _section("cited", "Most cited cables", cited_caption, cited_chart(data.cited)),
+        _section(
+            "tags", "Tags that travel together", tags_caption, tags_chart(data.tags, data.pairs, data.tag_meanings)
+        ),
+        _section("cited", "Most cited cables", cited_caption, cited_chart(data.cited, data.serve_url)),
     ]
     return (
         "<!DOCTYPE html>\n"
@@ -1010,29 +1434,34 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         f'<header><h1>The cables warehouse</h1><p class="lede">{esc(lede)}</p><dl class="stats">{stats}</dl></header>'
         + "".join(sections)
         + "<footer>Made by <code>cables report</code> from the warehouse views <code>cable</code>, <code>tag</code>, "
-        "<code>reference</code>, <code>page_version</code>, <code>reject</code>, <code>media_link</code> and "
-        "<code>tag_cooccurrence</code>. Self-contained: no script, no external file.</footer>"
+        "<code>reference</code>, <code>page_version</code>, <code>reject</code>, <code>media_link</code>, "
+        "<code>embassy_volume_by_month</code>, <code>tag_cooccurrence</code> and <code>tag_glossary</code>, and the "
+        "release's list of cables "
+        "(<code>release_cable</code>: every cable of the full release with its month of creation, the year read "
+        "from its id). Self-contained: no script, no external file.</footer>"
         "</main></body></html>\n"
     )
 
 
-def render_report(con: duckdb.DuckDBPyConnection) -> str:
+def render_report(con: duckdb.DuckDBPyConnection, serve_url: str | None = None) -> str:
     """The report page for the warehouse behind ``con`` (a read-only connection will do)."""
-    return render_html(fetch(con))
+    return render_html(fetch(con, serve_url))
 
 
-def write_report(con: duckdb.DuckDBPyConnection, out: Path) -> Path:
+def write_report(con: duckdb.DuckDBPyConnection, out: Path, serve_url: str | None = None) -> Path:
     """Write the report page to ``out`` (replaced whole: a reader never sees half a file).
 
     Args:
         con: a connection to ``cables.duckdb`` (``flows.serve.connect_read_only``).
         out: the HTML file to write; its folder must exist.
+        serve_url: the address of a ``cables serve`` site; cables of the page then link to
+            ``<serve_url>/cable/<reference_id>``. None: no links.
 
     Returns:
         ``out``.
     """
     out = Path(out)
-    page = render_report(con)
+    page = render_report(con, serve_url)
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         tmp.write_text(page, encoding="utf-8")

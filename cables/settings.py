@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     query_memory: str = "2GB"
     query_max_rss_mb: int = 3072
     query_temp_size: str = "4GB"
+    # `cables report`: the address of a `cables serve` site the report's cables link to (empty: no links).
+    serve_url: str = ""
 
     def workers(self) -> int:
         """Parse batches run at once: ``parse_workers``, else the number of CPUs."""

@@ -33,6 +33,14 @@ REFERENCE_VIEWS = {
     "release_cable": ("cable2month.csv.gz", {"reference_id": "VARCHAR", "month": "TINYINT"}, False),
     "routing_name": ("route2name.csv", {"routing_indicator": "VARCHAR", "name": "VARCHAR"}, False),
     "origin_group": ("origin_group.csv", {"station": "VARCHAR", "country": "VARCHAR", "region": "VARCHAR"}, True),
+    "subject_tag": ("subject_tags.csv", {"tag": "VARCHAR"}, True),
+    "organisation_tag": ("organisation_tags.csv", {"tag": "VARCHAR"}, True),
+    "project_tag_kind": ("tag_kinds.csv", {"tag": "VARCHAR", "kind": "VARCHAR", "note": "VARCHAR"}, True),
+    "tag_meaning": (
+        "tag_meanings.csv",
+        {"tag": "VARCHAR", "kind": "VARCHAR", "meaning": "VARCHAR", "source": "VARCHAR", "note": "VARCHAR"},
+        True,
+    ),
 }
 _COLUMN_DOC = re.compile(r"^--\s*([a-z_][a-z0-9_]*)\s*:\s*(.+?)\s*$")
 
@@ -128,9 +136,11 @@ def create_views(
         if not path.exists():
             continue
         types = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in columns.items()) + "}"
+        # The format is known (comma-separated, double quotes): no sniffing, which decompresses and
+        # reads part of the file each time a view over it is bound.
         con.execute(
             f"create view {name} as select * from read_csv({sql_literal(str(path))}, "
-            f"header = {str(header).lower()}, columns = {types})"
+            f"header = {str(header).lower()}, columns = {types}, auto_detect = false, delim = ',', quote = '\"')"
         )
     create_sql_views(con, sql_dir)
 

@@ -8,6 +8,7 @@ Skipped when ``../shared/corpus`` is absent (see ``corpus_dir`` in ``conftest.py
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from datetime import datetime
@@ -304,3 +305,86 @@ def test_every_view_answers_and_every_data_test_passes_over_the_corpus(corpus_wa
         con.close()
     errors = [(f.name, n) for f, n in failures if f.severity == "error"]
     assert len(checks) > 300 and not errors, errors
+
+
+# ---------------------------------------------------------------- the release beside the warehouse
+
+RELEASE_ID = re.compile(r"^([0-9]{2})([A-Z]+)[0-9]+$")
+
+
+def _release_months() -> dict[str, tuple[int, int, str | None]]:
+    """Every id of the release list with (year, month, station), read straight from the shipped file."""
+    import csv
+    import gzip
+
+    from flows.lookups import REFERENCE_DIR
+
+    months = {}
+    with gzip.open(REFERENCE_DIR / "cable2month.csv.gz", "rt") as f:
+        for ref, month in csv.reader(f):
+            yy = int(ref[:2])
+            match = RELEASE_ID.match(ref)
+            months[ref] = (2000 + yy if yy < 50 else 1900 + yy, int(month), match.group(2) if match else None)
+    return months
+
+
+def test_the_release_is_flat_where_the_warehouse_climbs(corpus_warehouse, oracle_by_uri):
+    """The issue's figures, counted from the release list and the pages, then found in the view and the report."""
+    from cables.report import fetch, render_html
+    from cables.settings import SQL_DIR
+    from flows.serve import connect_read_only
+
+    release = _release_months()
+    assert len(release) == 251_287
+    per_month: dict[tuple[int, int], int] = {}
+    for year, month, _ in release.values():
+        per_month[(year, month)] = per_month.get((year, month), 0) + 1
+    # The cables of the corpus, as their pages print them (every page version, read by the oracle).
+    pages = {meta["reference_id"] for meta in oracle_by_uri.values() if meta}
+    held = [release[ref] for ref in pages if ref in release]
+    held_per_month: dict[tuple[int, int], int] = {}
+    for year, month, _ in held:
+        held_per_month[(year, month)] = held_per_month.get((year, month), 0) + 1
+
+    assert (per_month[(2009, 1)], held_per_month[(2009, 1)]) == (4_320, 52)
+    assert (per_month[(2010, 2)], held_per_month[(2010, 2)]) == (4_874, 153)
+    assert f"{100 * 52 / 4_320:.1f}" == "1.2" and f"{100 * 153 / 4_874:.1f}" == "3.1"
+    # The release is roughly flat, 4-5 thousand a month, over 2009 and early 2010 (it ends in Feb 2010) ...
+    recent = [n for (year, month), n in per_month.items() if year in (2009, 2010)]
+    assert len(recent) == 14 and min(recent) >= 3_900 and max(recent) <= 5_500
+    assert 4_000 <= sum(recent) / len(recent) <= 5_000
+    # ... while the pages held more than double from early 2009 to early 2010.
+    assert held_per_month[(2010, 2)] > 2.5 * held_per_month[(2009, 1)]
+
+    con = connect_read_only(Warehouse.at(corpus_warehouse), SQL_DIR)
+    try:
+        data = fetch(con)
+        # The view, origin by origin: Embassy Madrid (station MADRID), every month.
+        madrid = {
+            (month.year, month.month): (n, kept)
+            for month, n, kept in con.execute(
+                "select month, release_cables, release_held_cables from embassy_volume_by_month "
+                "where origin = 'Embassy Madrid' and level = 'SECRET'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    report_months = {(year, month): (n, kept) for year, month, n, kept in data.release_months}
+    assert report_months[(2009, 1)] == (4_320, 52) and report_months[(2010, 2)] == (4_874, 153)
+    assert sum(n for n, _ in report_months.values()) == data.totals.release == 251_287
+    assert data.totals.release_held == len(held)
+
+    madrid_release: dict[tuple[int, int], int] = {}
+    madrid_held: dict[tuple[int, int], int] = {}
+    for ref, (year, month, station) in release.items():
+        if station == "MADRID":
+            madrid_release[(year, month)] = madrid_release.get((year, month), 0) + 1
+            madrid_held[(year, month)] = madrid_held.get((year, month), 0) + (ref in pages)
+    assert {k: v for k, v in madrid.items() if v[0]} == {
+        k: (n, madrid_held[k]) for k, n in madrid_release.items() if k >= min(madrid)
+    }
+
+    page = " ".join(html.unescape(render_html(data)).split())
+    assert "Jan 2009: 52 of the release's 4,320 cables held (1.2 %)" in page
+    assert "Feb 2010: 153 of the release's 4,874 cables held (3.1 %)" in page
+    assert "Its busiest month, Feb 2010 (153 cables), is 3.1 % of the release's 4,874." in page

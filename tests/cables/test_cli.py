@@ -310,3 +310,11 @@ def test_each_parse_batch_reports_progress_to_listeners(prefect_harness, sample_
     build_module.build_warehouse(source=str(sample_dir), warehouse=str(tmp_path / "wh"))
     assert len(calls) >= 6 and calls[-1] == (57, 57)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_report_takes_its_serve_url_from_the_environment(sample_warehouse, tmp_path, monkeypatch):
+    monkeypatch.setenv("CABLES_SERVE_URL", "http://127.0.0.1:8765/")
+    out = run("report", "-w", str(sample_warehouse), "--out", str(tmp_path / "r.html"))
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "r.html").read_text()
+    assert "link to their pages on http://127.0.0.1:8765." in page

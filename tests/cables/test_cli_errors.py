@@ -173,3 +173,11 @@ def test_a_moved_warehouse_answers_while_a_build_holds_it(sample_warehouse, tmp_
             assert out.returncode == 0, out.stderr
         assert cables("sql", "-w", str(moved), "--format", "csv", "select count(*) from paragraph").stdout == expected
         assert cables("info", "-w", str(moved)).returncode == 0
+
+
+def test_a_serve_url_that_is_no_http_address_is_one_line(sample_warehouse, tmp_path):
+    out = cables("report", "-w", str(sample_warehouse), "--out", str(tmp_path / "r.html"), "--serve-url", "ftp://x")
+    assert one_line_error(out) == (
+        "cables: the serve URL must be an http:// or https:// address such as http://127.0.0.1:8000, not 'ftp://x'"
+    )
+    assert not (tmp_path / "r.html").exists()

@@ -12,15 +12,31 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cables.report import TOP_CITED, TOP_ORIGINS, TOP_TAGS, clip, nice_ticks, render_report, write_report, year_buckets
+from cables.report import (
+    TOP_CITED,
+    TOP_ORIGINS,
+    TOP_TAGS,
+    cable_link,
+    clip,
+    nice_ticks,
+    render_report,
+    serve_address,
+    share_text,
+    write_report,
+    year_buckets,
+)
 from cables.settings import PROJECT_ROOT, SQL_DIR
 from flows.layout import Warehouse
+from flows.lookups import REFERENCE_DIR
 from flows.serve import connect_read_only
 
 CHARTS = ("volume", "origins", "classification", "tags", "cited")
 SCREENSHOT = PROJECT_ROOT / "scripts" / "screenshot_report.sh"
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(1)>'
+SERVE_URL = "http://127.0.0.1:8765"
+# The year of a release id, from its two leading digits.
+RELEASE_YEAR = "(case when left(reference_id, 2)::int < 50 then 2000 else 1900 end + left(reference_id, 2)::int)"
 
 
 class Page(HTMLParser):
@@ -66,7 +82,8 @@ class Page(HTMLParser):
         ]
 
 
-def assert_self_contained(page: str) -> Page:
+def assert_self_contained(page: str, links_to: str | None = None) -> Page:
+    """The page loads nothing: no script, no external file; links (``<a href>``) only to ``links_to``'s cable pages."""
     parsed = Page(page)
     tags = Counter(tag for tag, _, _ in parsed.elements)
     assert page.startswith("<!DOCTYPE html>") and tags["html"] == tags["head"] == tags["body"] == 1
@@ -74,8 +91,11 @@ def assert_self_contained(page: str) -> Page:
     for tag, attrs, _ in parsed.elements:
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)
-            if name in {"src", "href", "xlink:href"}:
+            if tag == "a" and name == "href" and links_to:
+                assert (value or "").startswith(f"{links_to}/cable/"), (tag, name, value)
+            elif name in {"src", "href", "xlink:href"}:
                 assert not (value or "").lower().startswith(("http:", "https:", "//")), (tag, name, value)
+    assert tags["a"] == 0 or links_to, "links without a serve URL"
     assert "url(http" not in page.lower() and "@import" not in "".join(parsed.style)
     return parsed
 
@@ -125,6 +145,18 @@ def test_volume_marks(sample_report):
     ).fetchone()[0]
     assert focus == first
     assert len(parsed.marks("volume", "area")) == 1
+    # Beside it, the release's cables per month (one line) and the share held here, a point per month
+    # of the span in which the release has cables.
+    assert len(parsed.marks("volume", "release")) == len(parsed.marks("volume", "share")) == 1
+    first_month, last_month = con.execute(
+        "select min(date_trunc('month', created_at)), max(date_trunc('month', created_at)) from cable"
+    ).fetchone()
+    span = {(y, m) for y in range(first_month.year, last_month.year + 1) for m in range(1, 13)}
+    span = {(y, m) for y, m in span if (first_month.year, 1) <= (y, m) <= (last_month.year, last_month.month)}
+    released = con.execute(f"select distinct ({RELEASE_YEAR}, month) from release_cable").fetchall()
+    months_with_release = len({r[0] for r in released} & span)
+    assert months_with_release > 240  # 1966-2010: too dense for a hover point per month
+    assert parsed.marks("volume", "share-point") == []
 
 
 def test_origin_panels(sample_report):
@@ -138,6 +170,17 @@ def test_origin_panels(sample_report):
     # 1966-2010 is more than 15 years: the panels count cables per year.
     svg = parsed.svgs()["origins"]
     assert svg["data-bin"] == "year" and svg["data-first-year"] == "1966"
+    # Each panel carries the release's cables of the origin's stations over the panel's years, as the view counts them.
+    for panel in panels:
+        release, held = con.execute(
+            "select sum(release_cables), sum(release_held_cables) from embassy_volume_by_year "
+            "where origin = ? and level = 'SECRET' and year >= 1966",
+            [panel["data-origin"]],
+        ).fetchone()
+        assert (int(panel["data-release-cables"]), int(panel["data-release-held"])) == (release, held)
+        assert 0 < held <= int(panel["data-cables"])
+    # Each panel draws the release's cables of its stations as a line.
+    assert len(parsed.marks("origins", "release")) == len(panels)
     bars = con.execute(
         "select count(distinct (origin, year(created_at))) from cable where list_contains(?, origin)",
         [[name for name, _ in top]],
@@ -185,6 +228,12 @@ def test_tag_heat_map_marks(sample_report):
     empty = [attrs for tag, attrs, chart in parsed.elements if chart == "tags" and attrs.get("class") == "empty"]
     assert len(cells) == pairs > 0
     assert len(cells) + len(empty) == TOP_TAGS * (TOP_TAGS - 1) // 2
+    # A tag's tooltip says what it stands for, from tag_glossary.
+    text = " ".join(parsed.text)
+    meanings = dict(con.execute("select tag, meaning from tag_glossary where list_contains(?, tag)", [top]).fetchall())
+    assert meanings["PGOV"] == "Internal governmental affairs"
+    for tag in top:
+        assert (f"{tag} ({meanings[tag]}): " if meanings[tag] else f"{tag}: ") in text
 
 
 def test_cited_bars(sample_report):
@@ -204,6 +253,74 @@ def test_cited_bars(sample_report):
     assert [b["data-status"] for b in bars] == expected
     text = " ".join(parsed.text)
     assert all(ref in text for ref, *_ in rows)
+
+
+def test_release_figures_beside_the_warehouse(sample_report):
+    out, con = sample_report
+    parsed = Page(out.read_text())
+    text = " ".join(" ".join(parsed.text).split())
+    release = con.execute("select count(*) from release_cable").fetchone()[0]
+    held = con.execute(
+        "select count(*) from release_cable where reference_id in (select reference_id from cable "
+        "union select canonical_id from cable)"
+    ).fetchone()[0]
+    assert (release, held) == (251_287, 32)
+    assert f"Share of the release {share_text(held, release)} {held} of its {release:,} cables held here" in text
+    assert share_text(32, 251_287) == "<0.1 %" and share_text(52, 4_320) == "1.2 %" and share_text(3, 20) == "15 %"
+    # Under the classification bars, each year's share of the release held here, with its counts.
+    shares = [attrs for tag, attrs, chart in parsed.elements if attrs.get("class") == "release-share"]
+    years = dict(con.execute(f"select {RELEASE_YEAR} as y, count(*) from release_cable group by y").fetchall())
+    assert len(shares) == 14  # one per bar: no early years merged in the sample
+    assert {int(a["data-year"]): int(a["data-release-cables"]) for a in shares} == {
+        int(a["data-year"]): years.get(int(a["data-year"]), 0) for a in shares
+    }
+    assert sum(int(a["data-release-held"]) for a in shares) == 32
+    assert "Blue (left axis): cables in this warehouse" in text and "Orange (right axis" in text
+
+
+def test_no_links_without_a_serve_url(sample_report):
+    out, _ = sample_report
+    page = out.read_text()
+    assert "<a " not in page and "/cable/" not in page.replace("cables serve", "")
+
+
+def test_cited_cables_held_here_link_to_the_serve_site(sample_warehouse, tmp_path):
+    # The sample holds none of its 15 most cited cables: no link, even with a serve URL.
+    con = connect_read_only(Warehouse.at(sample_warehouse), SQL_DIR)
+    try:
+        page = write_report(con, tmp_path / "sample.html", serve_url=SERVE_URL).read_text()
+    finally:
+        con.close()
+    parsed = assert_self_contained(page, links_to=SERVE_URL)
+    assert [b for b in parsed.marks("cited", "bar") if b["data-status"] == "warehouse"] == []
+    assert "<a " not in page
+    # 10A1 (printed 10A1X, a malformed id) is cited twice and held: its id links to its page by the id printed.
+    cables = [
+        ("10A1X", "10A1", "2010-01-05 10:00", "SECRET", "Embassy X", "first", "First"),
+        ("10A2", "10A2", "2010-02-05 10:00", "CONFIDENTIAL", "Embassy X", "second", "Second"),
+        ("10A3", "10A3", "2010-02-07 10:00", "UNCLASSIFIED", "Embassy Y", "third", "Third"),
+    ]
+    refs = [("10A2", "cable", "10A1", True), ("10A3", "cable", "10A1", True), ("10A3", "cable", "09B7", True)]
+    con = tiny_database(tmp_path / "linked.duckdb", cables, [], refs)
+    page = render_report(con, serve_url=SERVE_URL + "/")
+    con.close()
+    parsed = assert_self_contained(page, links_to=SERVE_URL)
+    assert [b["data-status"] for b in parsed.marks("cited", "bar")] == ["warehouse", "release"]
+    assert [attrs["href"] for tag, attrs, _ in parsed.elements if tag == "a"] == [f"{SERVE_URL}/cable/10A1X"]
+    assert f"link to their pages on {SERVE_URL}" in " ".join(parsed.text)
+    assert cable_link(SERVE_URL, HOSTILE) == f"{SERVE_URL}/cable/%3Cscript%3Ealert%281%29%3C%2Fscript%3E"
+    assert cable_link(None, "08TRIPOLI481") is None and cable_link(SERVE_URL, None) is None
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org", "127.0.0.1:8000", "http://", "http://host/?q=1", "javascript:x"])
+def test_a_serve_url_must_be_an_http_address(url):
+    with pytest.raises(ValueError, match="the serve URL must be an http:// or https:// address"):
+        serve_address(url)
+
+
+def test_serve_address():
+    assert serve_address(None) is None and serve_address("") is None
+    assert serve_address("https://cables.example.org/newsroom/") == "https://cables.example.org/newsroom"
 
 
 # ----------------------------------------------------------------------------- tiny warehouses
@@ -230,8 +347,14 @@ def tiny_database(path: Path, cables: list[tuple], tags: list[tuple], refs: list
         con.executemany("insert into tag values (?, ?)", tags)
     if refs:
         con.executemany("insert into reference values (?, ?, ?, ?)", refs)
-    query = (SQL_DIR / "marts" / "tag_cooccurrence.sql").read_text().strip().rstrip(";")
-    con.execute(f"create view tag_cooccurrence as {query}")
+    release = REFERENCE_DIR / "cable2month.csv.gz"
+    con.execute(
+        f"create view release_cable as select * from read_csv('{release}', header = false, "
+        "columns = {'reference_id': 'VARCHAR', 'month': 'TINYINT'})"
+    )
+    for view in ("tag_cooccurrence", "embassy_volume_by_month"):
+        query = (SQL_DIR / "marts" / f"{view}.sql").read_text().strip().rstrip(";")
+        con.execute(f"create view {view} as {query}")
     return con
 
 

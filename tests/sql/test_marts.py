@@ -48,10 +48,28 @@ def documented_columns(path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def release_ids() -> set[str]:
-    """The reference ids of the full release, read straight from the shipped file."""
+def release_months() -> dict[str, int]:
+    """The reference ids of the full release with their month of creation, read straight from the shipped file."""
     with gzip.open(REFERENCE_DIR / "cable2month.csv.gz", "rt") as f:
-        return {row[0] for row in csv.reader(f)}
+        return {ref: int(month) for ref, month in csv.reader(f)}
+
+
+@pytest.fixture(scope="module")
+def release_ids(release_months) -> set[str]:
+    """The reference ids of the full release."""
+    return set(release_months)
+
+
+def station(ref: str) -> str | None:
+    """The station of a well-formed id (08TRIPOLI220 -> TRIPOLI), else None."""
+    match = ID.match(ref)
+    return match.group(2) if match else None
+
+
+def release_month(ref: str, month: int) -> date:
+    """The month of a release id: its two-digit year (00-49: 20xx) and its month in the list."""
+    yy = int(ref[:2])
+    return date(2000 + yy if yy < 50 else 1900 + yy, month, 1)
 
 
 # ---------------------------------------------------------------- every view
@@ -165,15 +183,26 @@ TRIPOLI_MONTHS = {
 }
 
 
-def test_embassy_volume_by_month_fills_the_months_of_tripoli(con):
+def test_embassy_volume_by_month_fills_the_months_of_tripoli(con, release_months):
     tripoli = rows(con, "select * from embassy_volume_by_month where origin = 'Embassy Tripoli'")
     months = sorted({r["month"] for r in tripoli})
-    assert months[0] == date(2007, 11, 1) and months[-1] == date(2010, 2, 1)
-    assert len(months) == 28  # Nov 2007 .. Feb 2010, every month present
-    assert len(tripoli) == 28 * 3
+    # The sample holds Tripoli's cables of Nov 2007 .. Feb 2010; the release's TRIPOLI cables start
+    # earlier, and those months are rows too, with no cable here.
+    released = Counter(release_month(ref, m) for ref, m in release_months.items() if station(ref) == "TRIPOLI")
+    first = min(min(released), date(2007, 11, 1))
+    assert months[0] == first < date(2007, 11, 1) and months[-1] == date(2010, 2, 1)
+    expected = (2010 - first.year) * 12 + 2 - first.month + 1
+    assert len(months) == expected  # every month present
+    assert len(tripoli) == expected * 3
     assert {r["level"] for r in tripoli} == set(LEVELS)
     found = {(r["month"], r["level"]): (r["cables"], r["noforn_cables"]) for r in tripoli if r["cables"]}
     assert found == TRIPOLI_MONTHS
+    # The release's figures: the same on the three level rows of a month, recounted from the list.
+    assert {r["stations"] == ["TRIPOLI"] for r in tripoli} == {True}
+    by_month = {(r["month"], r["release_cables"], r["release_held_cables"]) for r in tripoli}
+    assert len(by_month) == expected
+    assert {m: n for m, n, _ in by_month if n} == dict(released)
+    assert sum(held for *_, held in by_month) == 5  # the sample's five Tripoli cables
 
 
 def test_embassy_volume_keeps_every_cable(con):
@@ -181,15 +210,19 @@ def test_embassy_volume_keeps_every_cable(con):
     assert con.execute("select sum(cables) from embassy_volume_by_year").fetchone()[0] == 32
     noforn = con.execute("select count(*) from cable where classification like '%NOFORN%'").fetchone()[0]
     assert con.execute("select sum(noforn_cables) from embassy_volume_by_month").fetchone()[0] == noforn == 9
-    # One cable only: a single month, three level rows.
-    assert (
-        con.execute("select count(*) from embassy_volume_by_month where origin = 'Embassy Manama'").fetchone()[0] == 3
-    )
+    # One cable only: a single month with a cable; the other rows are the release's months of MANAMA.
+    manama = rows(con, "select * from embassy_volume_by_month where origin = 'Embassy Manama'")
+    assert len({r["month"] for r in manama if r["cables"]}) == 1 and sum(r["cables"] for r in manama) == 1
+    assert len(manama) == 3 * len({r["month"] for r in manama})
 
 
-def test_embassy_volume_by_year_of_tripoli(con):
+def test_embassy_volume_by_year_of_tripoli(con, release_months):
     tripoli = rows(con, "select * from embassy_volume_by_year where origin = 'Embassy Tripoli'")
-    assert len(tripoli) == 4 * 3
+    released = Counter(release_month(ref, m).year for ref, m in release_months.items() if station(ref) == "TRIPOLI")
+    years = range(min(min(released), 2007), 2011)
+    assert len(tripoli) == len(years) * 3
+    assert {r["year"]: r["release_cables"] for r in tripoli} == {year: released.get(year, 0) for year in years}
+    assert {r["year"]: r["release_share"] for r in tripoli if r["year"] == 2010} == {2010: 1 / released[2010]}
     found = {(r["year"], r["level"]): (r["cables"], r["noforn_cables"]) for r in tripoli if r["cables"]}
     assert found == {
         (2007, "SECRET"): (1, 0),
@@ -197,6 +230,51 @@ def test_embassy_volume_by_year_of_tripoli(con):
         (2009, "CONFIDENTIAL"): (2, 1),
         (2010, "SECRET"): (1, 1),
     }
+
+
+def test_embassy_volume_release_figures_recount_from_the_release_list(con, release_months):
+    """Every origin-month's release figures equal a recount: the list's ids of the origin's stations, and the
+    sample's cables among them (stations read here from the canonical ids with a regular expression)."""
+    cables = con.execute("select origin, reference_id, canonical_id from cable").fetchall()
+    stations: dict[str, set[str]] = {}
+    for origin, _, canonical in cables:
+        if match := ID.match(canonical):
+            stations.setdefault(origin, set()).add(match.group(2))
+    # A release id held here is read through the cable's canonical id (7575LIBREVILLE1895 -> 75LIBREVILLE1895).
+    canonical_of = {ref: canonical for _, printed, canonical in cables for ref in (printed, canonical)}
+    expected: Counter = Counter()
+    expected_held: Counter = Counter()
+    for ref, month in release_months.items():
+        read = canonical_of.get(ref, ref)
+        match = ID.match(read)
+        if not match:
+            continue
+        for origin, names in stations.items():
+            if match.group(2) in names:
+                expected[(origin, release_month(read, month))] += 1
+                expected_held[(origin, release_month(read, month))] += ref in canonical_of
+    view = rows(
+        con,
+        "select origin, month, stations, release_cables, release_held_cables, release_share "
+        "from embassy_volume_by_month where level = 'CONFIDENTIAL'",
+    )
+    assert {(r["origin"], r["month"]): r["release_cables"] for r in view if r["release_cables"]} == dict(expected)
+    assert {(r["origin"], r["month"]): r["release_held_cables"] for r in view if r["release_held_cables"]} == {
+        k: n for k, n in expected_held.items() if n
+    }
+    assert {r["origin"]: set(r["stations"]) for r in view} == stations
+    for r in view:
+        assert r["release_share"] == (r["release_held_cables"] / r["release_cables"] if r["release_cables"] else None)
+    # Each of the 32 sample cables is in the release and counted once under its origin (no station is shared).
+    assert sum(expected_held.values()) == 32
+    years = rows(
+        con, "select origin, year, sum(cables) as c, max(release_cables) as r from embassy_volume_by_year group by all"
+    )
+    assert sum(r["c"] for r in years) == 32
+    yearly: Counter = Counter()
+    for (origin, month), n in expected.items():
+        yearly[(origin, month.year)] += n
+    assert {(r["origin"], r["year"]): r["r"] for r in years if r["r"]} == dict(yearly)
 
 
 def test_classification_trend_of_2009(con):
@@ -407,3 +485,56 @@ def test_cable_changes_follow_the_versions_of_a_cable(con):
     assert changes[0]["changed"] == ["subject", "body"] and changes[0]["from_subject"] != changes[0]["to_subject"]
     assert changes[-1]["changed"] == ["released_at"] and not changes[-1]["text_changed"]
     assert changes[-1]["body_diff"] is None and changes[0]["body_diff"].startswith("--- older\n+++ newer\n@@")
+
+
+# ---------------------------------------------------------------- tag glossary
+
+MEANINGS_HEADER = ["tag", "kind", "meaning", "source", "note"]
+
+
+def test_tag_meanings_file_is_a_sorted_vocabulary_whose_kinds_the_parser_agrees_with():
+    import polars as pl
+
+    from transforms.tag import tag_kind
+
+    text = (REFERENCE_DIR / "tag_meanings.csv").read_text(encoding="utf-8")
+    assert text.split("\n", 1)[0] == ",".join(MEANINGS_HEADER) and text.endswith("\n") and "\r" not in text
+    with (REFERENCE_DIR / "tag_meanings.csv").open(encoding="utf-8", newline="") as f:
+        entries = list(csv.DictReader(f, strict=True))
+    tags = [row["tag"] for row in entries]
+    assert tags == sorted(set(tags)) and len(tags) > 200
+    assert all(row["meaning"] and row["meaning"] == row["meaning"].strip() for row in entries)
+    # Each kind is the one the parser's own rules give the tag (transforms.tag.tag_kind).
+    kinds = pl.DataFrame({"tag": tags}).select(tag_kind(pl.col("tag")).alias("kind"))["kind"].to_list()
+    assert kinds == [row["kind"] for row in entries]
+
+
+def test_common_tags_of_the_sample_resolve_in_the_glossary(con):
+    glossary = {r["tag"]: r for r in rows(con, "select * from tag_glossary")}
+    carried = Counter(
+        tag for _, tag in con.execute("select distinct reference_id, canonical_tag from tag").fetchall() if tag
+    )
+    # Every tag the sample's cables carry is in the glossary once, with its cable count and a kind.
+    assert {tag: glossary[tag]["cables"] for tag in carried} == dict(carried)
+    kinds = dict(con.execute("select canonical_tag, any_value(tag_kind) from tag group by 1").fetchall())
+    assert {tag: glossary[tag]["kind"] for tag in carried} == {tag: kinds[tag] for tag in carried}
+    # The common ones have a meaning, from the shipped file.
+    common = [tag for tag, n in carried.most_common() if n >= 3]
+    assert len(common) >= 15
+    assert [tag for tag in common if not glossary[tag]["meaning"]] == []
+    assert {tag: glossary[tag]["meaning"] for tag in ("SP", "MOPS", "PGOV", "PREL", "LY", "KNNP")} == {
+        "SP": "Spain",
+        "MOPS": "Military operations",
+        "PGOV": "Internal governmental affairs",
+        "PREL": "External political relations",
+        "LY": "Libya",
+        "KNNP": "Nuclear non-proliferation",
+    }
+    assert glossary["PGOV"]["vocabulary"] == ["subject_tags", "tag_meanings"] and glossary["PGOV"]["kind"] == "subject"
+    nato = glossary["NATO"]
+    assert (nato["kind"], nato["meaning"]) == ("organisation", "North Atlantic Treaty Organization")
+    # The shipped lists are all there, carried or not: 96 subject and 590 organisation tags.
+    listed = [r for r in glossary.values() if r["vocabulary"]]
+    assert sum("subject_tags" in r["vocabulary"] for r in listed) == 96
+    assert sum("organisation_tags" in r["vocabulary"] for r in listed) == 590
+    assert all(r["cables"] == carried.get(r["tag"], 0) for r in listed)
