@@ -85,6 +85,14 @@ def make_datasette(served: Served) -> Datasette:
     """A Datasette serving the edition immutable, with this module's pages and templates."""
     if pm.get_plugin(PLUGIN_NAME) is None:
         pm.register(sys.modules[__name__], name=PLUGIN_NAME)
+    # Datasette 0.65's error handler first prints a traceback with ``rich`` (installed here with
+    # Prefect), which raises when no exception is in flight (a path no route matches, such as
+    # /a/b/c/d): those 404s became 500s. Without ``rich`` it answers them with its error page.
+    # (Imported here, after datasette.plugins has registered it whole: imported first, it would be
+    # registered half-initialised, with no handler at all.)
+    import datasette.handle_exception
+
+    datasette.handle_exception.rich = None
     metadata = {
         **served.metadata,
         "plugins": {PLUGIN_NAME: {"index_dir": str(served.index_dir), "snapshot": served.snapshot}},

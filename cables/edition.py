@@ -34,7 +34,7 @@ from cables.sqlquote import sql_identifier
 from flows.layout import Warehouse
 
 # Bump when the edition's tables, keys or indexes change: editions of other versions are rebuilt.
-EDITION_VERSION = 1
+EDITION_VERSION = 2
 DATABASE_NAME = "cables"
 EDITION_FILE = f"{DATABASE_NAME}.db"
 BATCH_ROWS = 10_000
@@ -225,7 +225,7 @@ def write_edition(con: duckdb.DuckDBPyConnection, path: Path, warehouse: Warehou
         }
         db.executemany("insert into edition values (?, ?)", about.items())
         db.execute("create table edition_report (name text primary key, html text not null)")
-        db.execute("insert into edition_report values ('report', ?)", (render_report(con),))
+        db.execute("insert into edition_report values ('report', ?)", (render_report(con, same_site=True),))
         db.commit()
         problems = db.execute("pragma foreign_key_check").fetchall()
         if problems:

@@ -297,15 +297,17 @@ def serve_address(url: str | None) -> str | None:
 
 
 def cable_link(serve_url: str | None, reference_id: str | None) -> str | None:
-    """The address of a cable's page on the ``cables serve`` site, or None without a site or a cable."""
-    if not serve_url or not reference_id:
+    """The address of a cable's page on the ``cables serve`` site (``""``: the site serving the
+    report itself), or None without a site or a cable."""
+    if serve_url is None or not reference_id:
         return None
     return f"{serve_url}/cable/{quote(reference_id, safe='')}"
 
 
-def fetch(con: duckdb.DuckDBPyConnection, serve_url: str | None = None) -> ReportData:
-    """Read everything the report shows from the warehouse views, with one query per chart."""
-    data = ReportData(serve_url=serve_address(serve_url))
+def fetch(con: duckdb.DuckDBPyConnection, serve_url: str | None = None, *, same_site: bool = False) -> ReportData:
+    """Read everything the report shows from the warehouse views, with one query per chart
+    (``same_site``: the page is served by ``cables serve`` itself, its links start at ``/cable/``)."""
+    data = ReportData(serve_url="" if same_site else serve_address(serve_url))
     row = con.execute(SQL_TOTALS).fetchone()
     data.totals = Totals(*row)
     try:
@@ -1225,9 +1227,8 @@ def cited_chart(cited: Sequence[tuple[str, int, str, str | None, str | None]], s
                 fill=AREA,
                 text_decoration="underline",
             )
-            body.append(
-                el("a", el("title", esc(f"open {held_id} on {serve_url}")) + label_el, href=link, class_="cable-link")
-            )
+            hint = el("title", esc(f"open {held_id} on {serve_url or 'this site'}"))
+            body.append(el("a", hint + label_el, href=link, class_="cable-link"))
         else:
             body.append(text(left - 10, ry + row_h / 2 + 4, clip(ref, 24), text_anchor="end", font_size=12, fill=INK))
         body.append(
@@ -1403,7 +1404,11 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         "Cables cited most often in the REF lines of other cables (number of citing cables). "
         f"Distinct cable ids cited: {total_ids:,}; of them in the WikiLeaks release: {in_release:,}; "
         f"in this warehouse: {held:,}."
-        + (f" The ids of cables held here link to their pages on {data.serve_url}." if data.serve_url else "")
+        + (
+            f" The ids of cables held here link to their pages on {data.serve_url or 'this site'}."
+            if data.serve_url is not None
+            else ""
+        )
     )
     sections = [
         _section(
@@ -1443,9 +1448,10 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
     )
 
 
-def render_report(con: duckdb.DuckDBPyConnection, serve_url: str | None = None) -> str:
-    """The report page for the warehouse behind ``con`` (a read-only connection will do)."""
-    return render_html(fetch(con, serve_url))
+def render_report(con: duckdb.DuckDBPyConnection, serve_url: str | None = None, *, same_site: bool = False) -> str:
+    """The report page for the warehouse behind ``con`` (a read-only connection will do); with
+    ``same_site``, the page ``cables serve`` serves, linking cables to its own pages."""
+    return render_html(fetch(con, serve_url, same_site=same_site))
 
 
 def write_report(con: duckdb.DuckDBPyConnection, out: Path, serve_url: str | None = None) -> Path:

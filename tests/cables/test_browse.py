@@ -149,6 +149,14 @@ def test_json_and_csv_of_a_listing_hold_its_rows(client, con):
     assert sorted(row["reference_id"] for row in rows) == expected
 
 
+@pytest.mark.parametrize("path", ["/a/b/c/d/e/f/g", "/cables/no_such_table", "/cables/cable.json/x/y/z"])
+def test_a_page_not_found_is_a_404_not_a_server_error(client, path):
+    """Paths no route matches are answered 404 with Datasette's error page (its own handler
+    failed on them with a 500, printing a traceback)."""
+    page = client.get(path)
+    assert page.status_code == 404, (path, page.status_code, page.text[:200])
+
+
 def test_the_report_is_served(client):
     page = client.get("/report")
     assert page.status_code == 200 and "<svg" in page.text

@@ -71,3 +71,18 @@ def test_browser_follows_a_citation_and_back(server, edges):
         page.locator("a.citing-cable", has_text=citing).first.click()
         page.wait_for_url(f"**/cable/{citing}")
         assert page.locator("h1.cable-id").inner_text() == citing
+
+
+def test_the_served_report_links_a_cited_cable_to_its_page(server, edges):
+    """The report inside ``cables serve`` links the most cited cables held here to their pages on
+    the same site; the link answers with that cable's page."""
+    import urllib.request
+
+    site = server.rstrip("/")
+    with urllib.request.urlopen(f"{site}/report", timeout=30) as answer:
+        report = answer.read().decode()
+    cited = {cited for _, cited, _ in edges}
+    linked = [ref for ref in cited if f'href="/cable/{ref}"' in report]
+    assert linked, f"no link to {sorted(cited)} in the served report"
+    with urllib.request.urlopen(f"{site}/cable/{linked[0]}", timeout=30) as answer:
+        assert answer.status == 200 and linked[0] in answer.read().decode()
