@@ -16,7 +16,16 @@ import duckdb
 import yaml
 
 from cables.sqlquote import sql_identifier, sql_literal
-from flows.layout import LANDING_TABLE, SCHEMA_VERSION, TABLES, BuildError, Warehouse, crash_point, utc_now
+from flows.layout import (
+    LANDING_TABLE,
+    SCHEMA_VERSION,
+    TABLES,
+    BuildError,
+    Warehouse,
+    crash_point,
+    fingerprint,
+    utc_now,
+)
 from flows.lookups import REFERENCE_DIR
 from flows.object_store import enable_s3
 
@@ -269,7 +278,7 @@ def build_database(warehouse: Warehouse, sql_dir: Path, *, seconds: dict | None 
         finish_database(con, sql_dir, issue_rows(con, failed_checks(con, warnings)))
         if seconds is not None:
             seconds["views"] = time.perf_counter() - start
-        _swap_in(con, tmp, warehouse)
+        _swap_in(con, tmp, warehouse, sql_dir)
     return warehouse.database
 
 
@@ -282,7 +291,7 @@ def publish_database(warehouse: Warehouse, staged: Path, sql_dir: Path) -> Path:
         sources = published_sources(warehouse)
         create_views(con, sources, sql_dir, tables_only=True)
         document(con, view_docs(sql_dir), views=list(sources))
-        _swap_in(con, staged, warehouse)
+        _swap_in(con, staged, warehouse, sql_dir)
     return warehouse.database
 
 
@@ -303,12 +312,14 @@ def _database_file(path: Path, spill: Path, warehouse: Warehouse) -> Iterator[du
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def _swap_in(con: duckdb.DuckDBPyConnection, path: Path, warehouse: Warehouse) -> None:
-    """Stamp the database file at ``path`` with the warehouse and snapshot it serves, make sure
-    it was written whole, close it and rename it over ``cables.duckdb``."""
+def _swap_in(con: duckdb.DuckDBPyConnection, path: Path, warehouse: Warehouse, sql_dir: Path) -> None:
+    """Stamp the database file at ``path`` with the warehouse and snapshot it serves and the
+    fingerprint of the views it holds, make sure it was written whole, close it and rename it
+    over ``cables.duckdb``."""
     con.execute(
-        "create or replace table _warehouse as select ? as schema_version, ? as root, ? as built_at, ? as snapshot",
-        [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot()],
+        "create or replace table _warehouse as select ? as schema_version, ? as root, ? as built_at, "
+        "? as snapshot, ? as views",
+        [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot(), fingerprint(sql_dir)],
     )
     close_whole(con, path, warehouse.database.name)
     crash_point("database")
@@ -359,19 +370,26 @@ def reader_database(warehouse: Warehouse, sql_dir: Path) -> Path:
         raise missing
     try:
         with duckdb.connect(str(warehouse.database), read_only=True) as con:
-            version, root, snapshot = con.execute("select schema_version, root, snapshot from _warehouse").fetchone()
+            cursor = con.execute("select * from _warehouse")
+            stamp = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
     except duckdb.Error:
-        version, root, snapshot = None, None, None
+        stamp = {}
+    version, root, snapshot = stamp.get("schema_version"), stamp.get("root"), stamp.get("snapshot")
     if version != SCHEMA_VERSION:
         raise ServeError(
             f"the warehouse at {warehouse.location} has schema version {version}, this version of cables "
             f"reads {SCHEMA_VERSION}: run `cables build --warehouse {warehouse.location}` to rebuild it "
             "from its landed pages"
         )
-    if root == warehouse.location and snapshot == warehouse.current_snapshot():
+    if (
+        root == warehouse.location
+        and snapshot == warehouse.current_snapshot()
+        and stamp.get("views") == fingerprint(sql_dir)
+    ):
         return warehouse.database
-    # The folder moved, or a build published and was stopped before its database: rebuild it,
-    # unless a build is running (its own database is coming; this one is whole meanwhile).
+    # The folder moved, a build published and was stopped before its database, or the views of
+    # sql/ changed since it was built (a newer version of cables): rebuild it, unless a build is
+    # running (its own database is coming; this one is whole meanwhile).
     try:
         with warehouse.lock():
             build_database(warehouse, sql_dir)

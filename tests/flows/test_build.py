@@ -178,6 +178,27 @@ def test_moved_warehouse_is_repointed(sample_warehouse, tmp_path):
     assert root == str(moved) and str(moved) in paths
 
 
+def test_a_reader_rebuilds_the_database_when_the_views_changed(sample_warehouse, tmp_path):
+    """A newer version of cables (other views in sql/) reading a warehouse built by an older one
+    gets its views, not a binder error; with the same views the file is left as it is."""
+    from cables.settings import SQL_DIR
+    from flows.serve import reader_database
+
+    copy, sql = tmp_path / "copy", tmp_path / "sql"
+    shutil.copytree(sample_warehouse, copy)
+    shutil.copytree(SQL_DIR, sql)
+    wh = Warehouse.at(copy)
+    reader_database(wh, SQL_DIR)  # re-pointed: the folder moved
+    before = wh.database.stat()
+    assert reader_database(wh, SQL_DIR) == wh.database and wh.database.stat().st_mtime_ns == before.st_mtime_ns
+    (sql / "marts" / "cables_per_origin.sql").write_text(
+        "-- one row per origin\nselect origin, count(*) as cables from cable group by origin\n"
+    )
+    with duckdb.connect(str(reader_database(wh, sql)), read_only=True) as con:
+        rows = con.execute("select sum(cables) from cables_per_origin").fetchone()[0]
+    assert rows == 32 and wh.database.stat().st_ino != before.st_ino
+
+
 def test_older_landing_format_asks_for_a_full_rebuild(prefect_harness, sample_dir, tmp_path):
     wh = tmp_path / "wh"
     build(sample_dir / "heuer__cablemap", wh)
