@@ -15,8 +15,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import duckdb
-
 from cables import __version__
 from cables.exporting import ExportError, check_target, replace_path, upload
 from cables.sqlquote import sql_identifier, sql_literal
@@ -27,6 +25,7 @@ from flows.serve import (
     REFERENCE_VIEWS,
     close_whole,
     create_sql_views,
+    database_connection,
     document,
     materialise_views,
     reader_database,
@@ -90,11 +89,8 @@ def _write(
 ) -> dict[str, int]:
     """Fill the new database file ``path`` (to become ``name``) from the warehouse's ``database``;
     returns its row counts."""
-    from cables.settings import settings
-
     spill = Path(tempfile.mkdtemp(prefix="cables-export-spill-"))
-    config = {"memory_limit": settings().build_memory_limit, "temp_directory": str(spill)}
-    con = duckdb.connect(str(path), config=config)
+    con = database_connection(path, spill)
     try:
         if warehouse.remote:  # the warehouse's views read its tables by URL
             enable_s3(con)

@@ -6,7 +6,6 @@ import functools
 from itertools import pairwise
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 
@@ -462,16 +461,16 @@ def check_staged_tables(
     sql_dir: Path,
     *,
     incremental: bool,
+    database: Path,
     landing: list[Path] | None = None,
-    database: Path | None = None,
 ) -> int:
     """Run the data tests of ``sql/schema.yml`` on the tables as they will be once the staged files
     are published (staged files, and when ``incremental`` the current ones they leave in place),
     over the live landing (``landing``, default the warehouse's).
 
-    The views of ``sql/`` are computed once, into the tables their checks read. With ``database``
-    this is done in a new DuckDB file there, finished with the data issues and comments: the
-    database the build publishes (``flows.serve.publish_database``), so nothing is computed twice.
+    The views of ``sql/`` are computed once, into the tables their checks read, in a new DuckDB
+    file at ``database``, then finished with the data issues and comments: the database the build
+    publishes (``flows.serve.publish_database``), so nothing is computed twice.
 
     Raises :class:`BuildError` naming every failed error-level check (nothing is published then).
     Warnings (plausibility rules on what pages say) do not stop the build: returns the number of
@@ -481,17 +480,12 @@ def check_staged_tables(
     landing = warehouse.landed_files() if landing is None else landing
     globs: dict[str, str | list[str]] = {LANDING_TABLE: [str(f) for f in landing]}
     globs |= {table: _final_files(warehouse, tables_dir, table, incremental) for table in TABLES}
-    if database is None:
-        con = duckdb.connect()
-    else:
-        con = database_connection(database, database.with_name(database.name + ".spill"))
-    with con:
+    with database_connection(database, database.with_name(database.name + ".spill")) as con:
         fill_database(con, globs, sql_dir)
         failures = failed_checks(con, checks)
         warned = [(check, count) for check, count in failures if check.severity == "warn"]
         rows = issue_rows(con, warned)
-        if database is not None:
-            finish_database(con, sql_dir, rows)
+        finish_database(con, sql_dir, rows)
     errors = [(check, count) for check, count in failures if check.severity == "error"]
     if errors:
         listed = "; ".join(f"{check.name} ({count:,} rows)" for check, count in errors)
