@@ -24,7 +24,6 @@ from flows.layout import (
     TABLES,
     BuildError,
     Warehouse,
-    fingerprint,
     is_remote,
     new_run_id,
     utc_now,
@@ -44,7 +43,7 @@ from flows.publish import (
 )
 from flows.runners import task_runner, task_slots
 from flows.search_index import index_path, update_search_index
-from flows.serve import build_database, database_snapshot, publish_database
+from flows.serve import build_database, database_snapshot, publish_database, views_fingerprint
 
 # Called with (pages parsed, pages to parse) after each parse batch; `cables build` draws its
 # progress bar with one.
@@ -369,7 +368,7 @@ def build_warehouse(
                     ).result()
                     lap("search")
             earlier = [] if full_rebuild or previous is None else previous.get("sources", [])
-            views = fingerprint(cfg.sql_dir)
+            views = views_fingerprint(cfg.sql_dir)
             # The commit: the manifest's rename publishes the new snapshot and landing, whole.
             manifest = wh.commit(
                 {

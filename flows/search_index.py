@@ -23,8 +23,10 @@ from cables.search import INDEX_DIR, INDEX_VERSION, VERSION_FILE, is_index, regi
 from flows.layout import Warehouse, crash_point, table_files
 from transforms.search_document import search_document
 
-# The writer's memory, split between its threads (tantivy needs at least 15 MB per thread).
-WRITER_HEAP = 256_000_000
+# The writer's memory, split between its threads (tantivy needs at least 15 MB per thread). A
+# thread writes its documents out as a segment when its share is full: 1 GB (against 256 MB)
+# means fewer, larger segments and less merging, 8 % less time for a million paragraphs.
+WRITER_HEAP = 1_000_000_000
 
 
 def index_path(warehouse: Warehouse, snapshot: str) -> Path:

@@ -178,7 +178,8 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     built (it is rebuilt whenever the tables change), each answers from its stored rows, in well
     under a second at the full release's scale. The views keep their names, columns and comments.
     Several are computed at once (``MART_QUERIES``): most are too small to keep DuckDB's threads
-    busy on their own.
+    busy on their own. A view that reads another of ``names`` is computed after it, from its stored
+    rows (``embassy_volume_by_year`` reads ``embassy_volume_by_month``, it does not compute it again).
     """
     con.execute(f"create schema if not exists {MART_SCHEMA}")
 
@@ -187,10 +188,49 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
             cursor.execute(f"create table {MART_SCHEMA}.{name} as select * from main.{name}")
 
     with ThreadPoolExecutor(MART_QUERIES) as pool:
-        list(pool.map(store, names))
-    # Replaced only once all are stored: a view reading another reads the same rows either way.
-    for name in names:
-        con.execute(f"create or replace view main.{name} as select * from {MART_SCHEMA}.{name}")
+        for wave in view_waves(con, names):
+            list(pool.map(store, wave))
+            # Replaced once the wave is stored: a view reading another reads the same rows either way.
+            for name in wave:
+                con.execute(f"create or replace view main.{name} as select * from {MART_SCHEMA}.{name}")
+
+
+_SQL_COMMENT = re.compile(r"--[^\n]*")
+
+
+def view_waves(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[list[str]]:
+    """``names`` (views of ``con``) in waves: each view after every other of ``names`` its
+    definition names (comments aside); in one wave what is left if they name each other."""
+    definitions = dict(
+        con.execute("select view_name, sql from duckdb_views() where not internal and schema_name = 'main'").fetchall()
+    )
+    reads = {
+        name: {
+            other
+            for other in names
+            if other != name and re.search(rf"\b{other}\b", _SQL_COMMENT.sub("", definitions.get(name) or ""))
+        }
+        for name in names
+    }
+    waves: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(names):
+        wave = [name for name in names if name not in done and reads[name] <= done]
+        wave = wave or [name for name in names if name not in done]
+        waves.append(wave)
+        done.update(wave)
+    return waves
+
+
+def reference_views() -> list[str]:
+    """The views of ``REFERENCE_VIEWS`` whose file is here."""
+    return [name for name, (file, _, _) in REFERENCE_VIEWS.items() if (REFERENCE_DIR / file).exists()]
+
+
+def views_fingerprint(sql_dir: Path) -> str:
+    """What a database's stored rows were computed from, besides the tables: the views of
+    ``sql_dir`` and the reference data (a change to either means rebuilding the database)."""
+    return fingerprint(sql_dir, REFERENCE_DIR)
 
 
 DATA_ISSUE_COLUMNS = {
@@ -218,16 +258,23 @@ def store_data_issues(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
 
 def fill_database(con: duckdb.DuckDBPyConnection, sources: dict[str, str | list[str]], sql_dir: Path) -> None:
     """On ``con``: a view per table over its files (``sources``), per reference file and per
-    ``.sql`` file, with the views of ``sql/`` materialised (see ``materialise_views``)."""
+    ``.sql`` file, with the views of the reference files and of ``sql/`` materialised (see
+    ``materialise_views``)."""
     create_views(con, sources, sql_dir)
-    materialise_views(con, [name for name, _, _ in sql_views(sql_dir)])
+    # The reference data too: release_cable (251,287 ids, gzipped) is read by several views.
+    materialise_views(con, [*reference_views(), *(name for name, _, _ in sql_views(sql_dir))])
 
 
 def finish_database(con: duckdb.DuckDBPyConnection, sql_dir: Path, issues: list[dict]) -> None:
     """The data issues (``issues``) stored and every view and stored table commented."""
     store_data_issues(con, issues)
     views = [name for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall()]
-    document(con, view_docs(sql_dir), views=views, stored=[*(name for name, _, _ in sql_views(sql_dir)), "data_issue"])
+    document(
+        con,
+        view_docs(sql_dir),
+        views=views,
+        stored=[*reference_views(), *(name for name, _, _ in sql_views(sql_dir)), "data_issue"],
+    )
 
 
 def database_connection(path: Path, spill: Path) -> duckdb.DuckDBPyConnection:
@@ -319,7 +366,7 @@ def _swap_in(con: duckdb.DuckDBPyConnection, path: Path, warehouse: Warehouse, s
     con.execute(
         "create or replace table _warehouse as select ? as schema_version, ? as root, ? as built_at, "
         "? as snapshot, ? as views",
-        [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot(), fingerprint(sql_dir)],
+        [SCHEMA_VERSION, warehouse.location, utc_now(), warehouse.current_snapshot(), views_fingerprint(sql_dir)],
     )
     close_whole(con, path, warehouse.database.name)
     crash_point("database")
@@ -384,7 +431,7 @@ def reader_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     if (
         root == warehouse.location
         and snapshot == warehouse.current_snapshot()
-        and stamp.get("views") == fingerprint(sql_dir)
+        and stamp.get("views") == views_fingerprint(sql_dir)
     ):
         return warehouse.database
     # The folder moved, a build published and was stopped before its database, or the views of

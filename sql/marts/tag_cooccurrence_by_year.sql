@@ -48,22 +48,29 @@ pairs as (
     group by all
 ),
 
-final as (
-    select
-        pairs.tag_a,
-        pairs.tag_b,
-        pairs.year,
-        pairs.cables,
-        ta.cables as tag_a_cables,
-        tb.cables as tag_b_cables,
-        year_totals.cables as year_cables,
-        pairs.cables / year_totals.cables as support,
-        pairs.cables * year_totals.cables / (ta.cables * tb.cables) as lift,
-        pairs.cables / (ta.cables + tb.cables - pairs.cables) as jaccard,
+-- Each pair meets its two tags' counts one join at a time (joined at once, the two counts of a
+-- year meet each other first: every pair of the year's tags, 29 million rows at the release's size).
+pairs_a as materialized (
+    select pairs.*, ta.cables as tag_a_cables
     from pairs
     inner join tag_cables as ta on pairs.year = ta.year and pairs.tag_a = ta.tag
-    inner join tag_cables as tb on pairs.year = tb.year and pairs.tag_b = tb.tag
-    inner join year_totals on pairs.year = year_totals.year
+),
+
+final as (
+    select
+        pairs_a.tag_a,
+        pairs_a.tag_b,
+        pairs_a.year,
+        pairs_a.cables,
+        pairs_a.tag_a_cables,
+        tb.cables as tag_b_cables,
+        year_totals.cables as year_cables,
+        pairs_a.cables / year_totals.cables as support,
+        pairs_a.cables * year_totals.cables / (pairs_a.tag_a_cables * tb.cables) as lift,
+        pairs_a.cables / (pairs_a.tag_a_cables + tb.cables - pairs_a.cables) as jaccard,
+    from pairs_a
+    inner join tag_cables as tb on pairs_a.year = tb.year and pairs_a.tag_b = tb.tag
+    inner join year_totals on pairs_a.year = year_totals.year
 )
 
 select * from final

@@ -110,6 +110,53 @@ def test_every_mart_answers_from_rows_stored_at_build_equal_to_its_query(sample_
         live.close()
 
 
+def test_reference_data_is_stored_once_with_the_rows_of_its_file(sample_warehouse, release_months):
+    import duckdb
+
+    from flows.serve import MART_SCHEMA, reference_views
+
+    stored = duckdb.connect(str(Warehouse.at(sample_warehouse).database), read_only=True)
+    try:
+        assert "release_cable" in reference_views()
+        for name in reference_views():
+            definition = stored.execute("select sql from duckdb_views() where view_name = ?", [name]).fetchone()[0]
+            assert f"{MART_SCHEMA}.{name}" in definition, definition
+        held = dict(stored.execute("select reference_id, month from release_cable").fetchall())
+        assert held == release_months
+    finally:
+        stored.close()
+
+
+def test_a_view_reading_another_is_stored_after_it_from_its_stored_rows(tmp_path):
+    import duckdb
+
+    from flows.serve import MART_SCHEMA, materialise_views, view_waves
+
+    con = duckdb.connect(str(tmp_path / "waves.duckdb"))
+    con.execute("create table numbers as select range as n from range(10)")
+    con.execute("create view evens as select n from numbers where n % 2 = 0")
+    # Names another view in a comment only: no reason to wait for it.
+    con.execute("create view total as select sum(n) as n from evens -- odds are left to odd_total")
+    con.execute("create view odd_total as select sum(n) as n from numbers where n % 2 = 1")
+    con.execute("create view both_totals as select total.n + odd_total.n as n from total, odd_total")
+    names = ["both_totals", "total", "odd_total", "evens"]
+    assert view_waves(con, names) == [["odd_total", "evens"], ["total"], ["both_totals"]]
+    materialise_views(con, names)
+    for name in names:
+        definition = con.execute("select sql from duckdb_views() where view_name = ?", [name]).fetchone()[0]
+        assert f"{MART_SCHEMA}.{name}" in definition
+    # Each view answers from its own stored rows, computed once.
+    con.execute(f"insert into {MART_SCHEMA}.evens values (100)")
+    assert con.execute("select n from both_totals").fetchone()[0] == 45
+    assert con.execute("select n from total").fetchone()[0] == 20
+    # Views that read each other (no order exists) are computed together.
+    con.execute("create view right_side as select 2 as n")
+    con.execute("create view left_side as select n from right_side")
+    con.execute("create or replace view right_side as select 2 as n where not exists (select 1 from left_side)")
+    assert view_waves(con, ["left_side", "right_side"]) == [["left_side", "right_side"]]
+    con.close()
+
+
 # ---------------------------------------------------------------- tags
 
 
