@@ -223,10 +223,10 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
     """Build the warehouse stage by stage, as the flow does, and query every view."""
     from cables.settings import settings
     from flows.landing import land_source
-    from flows.layout import LANDING_VERSION, SCHEMA_VERSION, Warehouse, fingerprint, new_run_id, utc_now
+    from flows.layout import LANDING_VERSION, SCHEMA_VERSION, Warehouse, new_run_id, utc_now
     from flows.publish import check_staged_tables, parse_batch, parser_fingerprint, plan_batches, publish_tables
     from flows.search_index import update_search_index
-    from flows.serve import connect_read_only, publish_database, sql_views
+    from flows.serve import connect_read_only, publish_database, sql_views, views_fingerprint
 
     cfg = settings()
     wh = Warehouse.at(root)
@@ -282,7 +282,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
                     "built_at": utc_now().isoformat(),
                     "sources": [landing.source],
                     "parser": parser_fingerprint(),
-                    "views": fingerprint(cfg.sql_dir),
+                    "views": views_fingerprint(cfg.sql_dir),
                     "rows": counts,
                 },
                 snapshot=snapshot,

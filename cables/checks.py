@@ -155,22 +155,34 @@ def declared_checks(schema_file: Path) -> list[Check]:
     return checks
 
 
-def failed_checks(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> list[tuple[Check, int]]:
+def failed_checks(
+    con: duckdb.DuckDBPyConnection, checks: list[Check], changed: dict[str, str] | None = None
+) -> list[tuple[Check, int]]:
     """The checks that fail on this connection, with their count of failing rows (in the order of
-    ``checks``). The tests of single rows of one model are counted in one query over its rows."""
+    ``checks``). The tests of single rows of one model are counted in one query over its rows.
+
+    ``changed`` maps a model to a query of its rows a build writes (new or rewritten files): its
+    error-level tests of single rows are counted over those rows only, the others having passed
+    the same tests when they were published (warnings are counted over every row: their rows are
+    listed whole in ``data_issue``)."""
+    changed = changed or {}
     counts: dict[int, int] = {}
-    by_model: dict[str, list[int]] = {}
+    by_model: dict[tuple[str, str], list[int]] = {}
     by_parent: dict[tuple[str, str], list[int]] = {}
     for i, check in enumerate(checks):
         if check.where is not None:
-            by_model.setdefault(check.model, []).append(i)
+            model = sql_identifier(check.model)
+            # A test reading other rows (a subquery) is not a test of the row alone.
+            scoped = check.severity == "error" and check.model in changed and "select" not in check.where.lower()
+            rows = f"({changed[check.model]}) as {model}" if scoped else model
+            by_model.setdefault((check.model, rows), []).append(i)
         elif check.parent is not None:
             by_parent.setdefault(check.parent[1:], []).append(i)
         else:
             counts[i] = con.execute(check.sql).fetchone()[0]
-    for model, indexes in by_model.items():
+    for (_, rows), indexes in by_model.items():
         filters = ", ".join(f"count(*) filter (where {checks[i].where})" for i in indexes)
-        found = con.execute(f"select {filters} from {sql_identifier(model)}").fetchone()
+        found = con.execute(f"select {filters} from {rows}").fetchone()
         counts |= dict(zip(indexes, found, strict=True))
     for (table, column), indexes in by_parent.items():
         orphans = []

@@ -10,6 +10,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from cables.checks import declared_checks, failed_checks, issue_rows
+from cables.sqlquote import sql_identifier, sql_literal
 from flows.landing import RAW_PAGE_SCHEMA, fetch_failures
 from flows.layout import (
     LANDING_TABLE,
@@ -24,7 +25,7 @@ from flows.layout import (
     write_parquet_atomic,
 )
 from flows.lookups import REFERENCE_DIR, load_lookups
-from flows.serve import database_connection, fill_database, finish_database
+from flows.serve import database_connection, fill_database, finish_database, views_fingerprint
 from transforms.cable import cable, current_version, distinct_versions, reference_year
 from transforms.cable_change import cable_change
 from transforms.parse import CHILD_TABLES, parsed_tables
@@ -451,6 +452,26 @@ def _final_files(warehouse: Warehouse, staged: Path, table: str, incremental: bo
     return sorted(str(f) for f in [*kept, *new])
 
 
+def changed_rows(warehouse: Warehouse, tables_dir: Path, sql_dir: Path, landing: list[Path]) -> dict[str, str] | None:
+    """For an incremental build: per table, a query of the rows it writes (its staged files; for
+    ``raw_page`` the live landing files not published yet), when the published files passed the
+    same data tests (the views fingerprint of the manifest is this code's); else None."""
+    manifest = warehouse.manifest()
+    if manifest is None or manifest.get("views") != views_fingerprint(sql_dir):
+        return None
+    published = {f.name for f in warehouse.published_files(LANDING_TABLE)}
+    files = {LANDING_TABLE: [str(f) for f in landing if f.name not in published]}
+    files |= {table: [str(f) for f in table_files(tables_dir / table, table)] for table in TABLES}
+    return {
+        table: (
+            f"select * from read_parquet([{', '.join(sql_literal(f) for f in found)}], hive_partitioning = false)"
+            if found
+            else f"select * from {sql_identifier(table)} limit 0"
+        )
+        for table, found in files.items()
+    }
+
+
 def _rows(files: list[str]) -> int:
     return sum(pq.read_metadata(f).num_rows for f in files)
 
@@ -482,7 +503,9 @@ def check_staged_tables(
     globs |= {table: _final_files(warehouse, tables_dir, table, incremental) for table in TABLES}
     with database_connection(database, database.with_name(database.name + ".spill")) as con:
         fill_database(con, globs, sql_dir)
-        failures = failed_checks(con, checks)
+        failures = failed_checks(
+            con, checks, changed_rows(warehouse, tables_dir, sql_dir, landing) if incremental else None
+        )
         warned = [(check, count) for check, count in failures if check.severity == "warn"]
         rows = issue_rows(con, warned)
         finish_database(con, sql_dir, rows)

@@ -183,3 +183,40 @@ def test_a_changed_rejected_file_is_one_reject_row_its_newest_landing(source, tm
     fourth = build(source, wh)
     assert fourth["landing"]["same_content"] == 1 and fourth["landing"]["landed_changed"] == 0
     assert fourth["rows"] == third["rows"]
+
+
+def test_an_incremental_build_tests_single_rows_in_the_files_it_writes(source, tmp_path, monkeypatch):
+    """The error-level tests of single rows read the files the build writes (its landing file,
+    the rewritten table files), not the whole warehouse; every row again once the tests change."""
+    import flows.publish
+
+    seen = []
+    real = flows.publish.failed_checks
+
+    def recording(con, checks, changed=None):
+        seen.append(changed)
+        return real(con, checks, changed)
+
+    monkeypatch.setattr(flows.publish, "failed_checks", recording)
+    wh = tmp_path / "wh"
+    build(source, wh)
+    landed_before = {p.name for p in Warehouse.at(wh).published_files("raw_page")}
+    cables = pl.read_parquet(Warehouse.at(wh).table_files("cable"), hive_partitioning=False)
+    uri = cables.filter(pl.col("reference_id") == "10TRIPOLI95")["source_uri"][0]
+    change_body(Path(url2pathname(urlparse(uri).path)))
+    build(source, wh)
+    assert seen[0] is None  # a full build tests every row
+    changed = seen[1]
+    named = {table: re.findall(r"'([^']+\.parquet)'", query) for table, query in changed.items()}
+    landed_now = {p.name for p in Warehouse.at(wh).published_files("raw_page")}
+    assert [Path(f).name for f in named["raw_page"]] == sorted(landed_now - landed_before)
+    for table in TABLES:
+        assert all("year=2010" in f for f in named[table]) or table not in flows.publish.PARTITIONED
+        assert named[table] or changed[table].endswith("limit 0")
+    assert named["cable"] and named["paragraph"]
+
+    # New tests (another views fingerprint): every row is tested again.
+    monkeypatch.setattr(flows.publish, "views_fingerprint", lambda sql_dir: "changed")
+    change_body(Path(url2pathname(urlparse(uri).path)))
+    build(source, wh)
+    assert seen[2] is None

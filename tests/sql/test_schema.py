@@ -82,3 +82,35 @@ def test_checks_counted_together_give_each_its_own_count(sample_warehouse, tmp_p
     assert {"relationships", "expression_is_true"} <= kinds
     assert len([name for name, _ in together if "relationships" in name]) >= 3  # tag, recipient, paragraph...
     assert together == alone
+
+
+def test_an_incremental_build_tests_single_rows_of_what_it_writes_and_lists_warnings_whole(sample_warehouse, tmp_path):
+    """With ``changed`` (the rows a build writes), an error-level test of single rows counts those
+    rows only (the published rest passed the same tests); warnings, and tests across rows, count
+    every row."""
+    con = duckdb.connect(str(tmp_path / "scoped.duckdb"))
+    try:
+        con.execute(f"attach '{sample_warehouse / 'cables.duckdb'}' as wh (read_only)")
+        # 08TRIPOLI220 as published: no origin (an error) and a DECL in 2150 (a warning);
+        # 10TRIPOLI95, written by this build: no origin either.
+        con.execute(
+            "create view cable as select * replace ("
+            "case when reference_id in ('08TRIPOLI220', '10TRIPOLI95') then null else origin end as origin, "
+            "case when reference_id = '08TRIPOLI220' then date '2150-01-01' else declassify_on end as declassify_on) "
+            "from wh.cable"
+        )
+        checks = [c for c in CHECKS if c.model == "cable"]
+        whole = {c.name: n for c, n in failed_checks(con, checks)}
+        changed = {"cable": "select * from cable where reference_id = '10TRIPOLI95'"}
+        scoped = {c.name: n for c, n in failed_checks(con, checks, changed)}
+        only_old = {"cable": "select * from cable where reference_id <> '10TRIPOLI95'"}
+        unchanged = {c.name: n for c, n in failed_checks(con, checks, {"cable": "select * from cable limit 0"})}
+        everything_but_new = {c.name: n for c, n in failed_checks(con, checks, only_old)}
+    finally:
+        con.close()
+    origin = "cable: not_null origin"
+    decl = "cable: expression_is_true declassify_on is null or year(declassify_on) between 1970 and 2100"
+    assert whole[origin] == 2 and scoped[origin] == 1 and everything_but_new[origin] == 1
+    assert origin not in unchanged
+    # The warning is counted over every row whichever rows the build writes.
+    assert whole[decl] == scoped[decl] == unchanged[decl] == 1
