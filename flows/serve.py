@@ -9,7 +9,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import duckdb
@@ -178,33 +178,47 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     built (it is rebuilt whenever the tables change), each answers from its stored rows, in well
     under a second at the full release's scale. The views keep their names, columns and comments.
     Several are computed at once (``MART_QUERIES``): most are too small to keep DuckDB's threads
-    busy on their own. A view that reads another of ``names`` is computed after it, from its stored
-    rows (``embassy_volume_by_year`` reads ``embassy_volume_by_month``, it does not compute it again).
+    busy on their own. A view that reads another of ``names`` starts once that one is stored and
+    reads its stored rows (``embassy_volume_by_year`` does not compute ``embassy_volume_by_month``
+    again); views that read each other are computed from their queries.
     """
     con.execute(f"create schema if not exists {MART_SCHEMA}")
+    reads = view_reads(con, names)
 
-    def store(name: str) -> None:
+    def store(name: str) -> str:
         with con.cursor() as cursor:
             cursor.execute(f"create table {MART_SCHEMA}.{name} as select * from main.{name}")
+        return name
 
+    stored: set[str] = set()
+    waiting = list(names)
+    running: dict = {}
     with ThreadPoolExecutor(MART_QUERIES) as pool:
-        for wave in view_waves(con, names):
-            list(pool.map(store, wave))
-            # Replaced once the wave is stored: a view reading another reads the same rows either way.
-            for name in wave:
+        while waiting or running:
+            ready = [name for name in waiting if reads[name] <= stored]
+            if not ready and not running:
+                ready = list(waiting)  # they read each other: no order exists
+            for name in ready:
+                waiting.remove(name)
+                running[pool.submit(store, name)] = name
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                name = running.pop(future)
+                future.result()
                 con.execute(f"create or replace view main.{name} as select * from {MART_SCHEMA}.{name}")
+                stored.add(name)
 
 
 _SQL_COMMENT = re.compile(r"--[^\n]*")
 
 
-def view_waves(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[list[str]]:
-    """``names`` (views of ``con``) in waves: each view after every other of ``names`` its
-    definition names (comments aside); in one wave what is left if they name each other."""
+def view_reads(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, set[str]]:
+    """For each of ``names`` (views of ``con``), the others of ``names`` its definition names
+    (comments aside)."""
     definitions = dict(
         con.execute("select view_name, sql from duckdb_views() where not internal and schema_name = 'main'").fetchall()
     )
-    reads = {
+    return {
         name: {
             other
             for other in names
@@ -212,14 +226,6 @@ def view_waves(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[list[st
         }
         for name in names
     }
-    waves: list[list[str]] = []
-    done: set[str] = set()
-    while len(done) < len(names):
-        wave = [name for name in names if name not in done and reads[name] <= done]
-        wave = wave or [name for name in names if name not in done]
-        waves.append(wave)
-        done.update(wave)
-    return waves
 
 
 def reference_views() -> list[str]:
