@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from cables import checks as data_checks
 from cables.sqlquote import sql_identifier, sql_literal
 from flows.layout import (
     LANDING_TABLE,
@@ -234,9 +236,11 @@ def reference_views() -> list[str]:
 
 
 def views_fingerprint(sql_dir: Path) -> str:
-    """What a database's stored rows were computed from, besides the tables: the views of
-    ``sql_dir`` and the reference data (a change to either means rebuilding the database)."""
-    return fingerprint(sql_dir, REFERENCE_DIR)
+    """What a database's stored rows were computed from, besides the tables: the views and data
+    tests of ``sql_dir``, the reference data and the code that runs the tests (``data_issue``).
+    A change to any means rebuilding the database, and testing every row again."""
+    code = Path(data_checks.__file__).read_bytes()
+    return hashlib.sha256(fingerprint(sql_dir, REFERENCE_DIR).encode() + b"\0" + code).hexdigest()[:16]
 
 
 DATA_ISSUE_COLUMNS = {
@@ -457,7 +461,6 @@ def stand_in_database(warehouse: Warehouse, sql_dir: Path) -> Path:
     publishes, in the temporary folder, named after the warehouse and its snapshot (so reused
     while both hold); removed when this process ends."""
     import atexit
-    import hashlib
     import tempfile
 
     key = hashlib.sha256(f"{warehouse.location}\0{warehouse.current_snapshot()}".encode()).hexdigest()[:16]

@@ -114,3 +114,23 @@ def test_an_incremental_build_tests_single_rows_of_what_it_writes_and_lists_warn
     assert origin not in unchanged
     # The warning is counted over every row whichever rows the build writes.
     assert whole[decl] == scoped[decl] == unchanged[decl] == 1
+
+
+def test_the_views_fingerprint_covers_the_tests_and_the_code_running_them(tmp_path, monkeypatch):
+    """A change to the data tests, or to the code that runs them, rebuilds a reader's database and
+    makes the next incremental build test every row again."""
+    import shutil
+    from pathlib import Path
+
+    from flows import serve
+
+    base = serve.views_fingerprint(SQL_DIR)
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql)
+    assert serve.views_fingerprint(sql) == base
+    (sql / "schema.yml").write_text((sql / "schema.yml").read_text() + "\n")
+    assert serve.views_fingerprint(sql) != base
+    code = tmp_path / "checks.py"
+    code.write_bytes(Path(serve.data_checks.__file__).read_bytes() + b"\n")
+    monkeypatch.setattr(serve.data_checks, "__file__", str(code))
+    assert serve.views_fingerprint(SQL_DIR) != base
