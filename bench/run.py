@@ -262,7 +262,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
 
             t = time.perf_counter()
             counts = publish_tables(wh, staging / "parsed", staging / "tables")
-            check_staged_tables(
+            _, _, tested = check_staged_tables(
                 wh, staging / "tables", cfg.sql_dir, incremental=False, database=staging / "cables.duckdb"
             )
             snapshot = wh.stage_snapshot(staging / "tables", run_id, incremental=False)
@@ -283,6 +283,7 @@ def run_stages(source: Path, root: Path, batch_pages: int, workers: int) -> dict
                     "sources": [landing.source],
                     "parser": parser_fingerprint(),
                     "views": views_fingerprint(cfg.sql_dir),
+                    "checks": tested,
                     "rows": counts,
                 },
                 snapshot=snapshot,

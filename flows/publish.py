@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from itertools import pairwise
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 
@@ -452,12 +454,22 @@ def _final_files(warehouse: Warehouse, staged: Path, table: str, incremental: bo
     return sorted(str(f) for f in [*kept, *new])
 
 
-def changed_rows(warehouse: Warehouse, tables_dir: Path, sql_dir: Path, landing: list[Path]) -> dict[str, str] | None:
+def checks_fingerprint(sql_dir: Path) -> str:
+    """What the data tests a build runs are: the views fingerprint (``sql/``, the reference data,
+    the code running the tests), the code choosing the rows an incremental build tests (this
+    module) and DuckDB's version. The manifest records it (``checks``) when a build ran them."""
+    code = Path(__file__).read_bytes()
+    digest = hashlib.sha256(views_fingerprint(sql_dir).encode() + b"\0" + code + duckdb.__version__.encode())
+    return digest.hexdigest()[:16]
+
+
+def changed_rows(warehouse: Warehouse, tables_dir: Path, landing: list[Path], checks: str) -> dict[str, str] | None:
     """For an incremental build: per table, a query of the rows it writes (its staged files; for
-    ``raw_page`` the live landing files not published yet), when the published files passed the
-    same data tests (the views fingerprint of the manifest is this code's); else None."""
+    ``raw_page`` the live landing files not published yet), when the published rows passed the
+    same data tests (the manifest's ``checks`` is ``checks``, see :func:`checks_fingerprint`);
+    else None (every row is tested)."""
     manifest = warehouse.manifest()
-    if manifest is None or manifest.get("views") != views_fingerprint(sql_dir):
+    if manifest is None or manifest.get("checks") != checks:
         return None
     published = {f.name for f in warehouse.published_files(LANDING_TABLE)}
     files = {LANDING_TABLE: [str(f) for f in landing if f.name not in published]}
@@ -495,17 +507,19 @@ def check_staged_tables(
 
     Raises :class:`BuildError` naming every failed error-level check (nothing is published then).
     Warnings (plausibility rules on what pages say) do not stop the build: returns the number of
-    checks that passed and the warnings, each with its count and first offending rows.
+    checks that passed, the warnings, each with its count and first offending rows, and the
+    fingerprint of the tests run (:func:`checks_fingerprint`, recorded by the manifest).
     """
+    # Taken before the tests are read: what the manifest records is what ran.
+    tested = checks_fingerprint(sql_dir)
     checks = declared_checks(sql_dir / "schema.yml")
     landing = warehouse.landed_files() if landing is None else landing
     globs: dict[str, str | list[str]] = {LANDING_TABLE: [str(f) for f in landing]}
     globs |= {table: _final_files(warehouse, tables_dir, table, incremental) for table in TABLES}
     with database_connection(database, database.with_name(database.name + ".spill")) as con:
         fill_database(con, globs, sql_dir)
-        failures = failed_checks(
-            con, checks, changed_rows(warehouse, tables_dir, sql_dir, landing) if incremental else None
-        )
+        changed = changed_rows(warehouse, tables_dir, landing, tested) if incremental else None
+        failures = failed_checks(con, checks, changed)
         warned = [(check, count) for check, count in failures if check.severity == "warn"]
         rows = issue_rows(con, warned)
         finish_database(con, sql_dir, rows)
@@ -522,4 +536,4 @@ def check_staged_tables(
         }
         for check, count in warned
     ]
-    return len(checks) - len(failures), warnings
+    return len(checks) - len(failures), warnings, tested

@@ -187,45 +187,54 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     con.execute(f"create schema if not exists {MART_SCHEMA}")
     reads = view_reads(con, names)
 
-    def store(name: str) -> str:
-        with con.cursor() as cursor:
+    def store(name: str, cursor: duckdb.DuckDBPyConnection) -> str:
+        with cursor:
             cursor.execute(f"create table {MART_SCHEMA}.{name} as select * from main.{name}")
         return name
 
     stored: set[str] = set()
     waiting = list(names)
     running: dict = {}
-    with ThreadPoolExecutor(MART_QUERIES) as pool:
+    pool = ThreadPoolExecutor(MART_QUERIES)
+    try:
         while waiting or running:
             ready = [name for name in waiting if reads[name] <= stored]
             if not ready and not running:
                 ready = list(waiting)  # they read each other: no order exists
             for name in ready:
                 waiting.remove(name)
-                running[pool.submit(store, name)] = name
+                # The cursor is made here: the connection is used from this thread only.
+                cursor = con.cursor()
+                running[pool.submit(store, name, cursor)] = (name, cursor)
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                name = running.pop(future)
+                name, _ = running.pop(future)
                 future.result()
                 con.execute(f"create or replace view main.{name} as select * from {MART_SCHEMA}.{name}")
                 stored.add(name)
-
-
-_SQL_COMMENT = re.compile(r"--[^\n]*")
+    except BaseException:
+        # Fail fast: the running queries are interrupted, the queued ones dropped.
+        for _, cursor in running.values():
+            with contextlib.suppress(duckdb.Error):
+                cursor.interrupt()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def view_reads(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, set[str]]:
-    """For each of ``names`` (views of ``con``), the others of ``names`` its definition names
-    (comments aside)."""
+    """For each of ``names`` (views of ``con``), the others of ``names`` its definition names.
+
+    DuckDB keeps a view's definition without its comments; a name in a string literal or a column
+    of the same name counts too (the view then waits for what it does not need: slower, never wrong)."""
     definitions = dict(
-        con.execute("select view_name, sql from duckdb_views() where not internal and schema_name = 'main'").fetchall()
+        con.execute(
+            "select view_name, sql from duckdb_views() where not internal and schema_name = 'main' "
+            "and database_name = current_database()"
+        ).fetchall()
     )
     return {
-        name: {
-            other
-            for other in names
-            if other != name and re.search(rf"\b{other}\b", _SQL_COMMENT.sub("", definitions.get(name) or ""))
-        }
+        name: {other for other in names if other != name and re.search(rf"\b{other}\b", definitions.get(name) or "")}
         for name in names
     }
 

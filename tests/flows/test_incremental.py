@@ -187,7 +187,8 @@ def test_a_changed_rejected_file_is_one_reject_row_its_newest_landing(source, tm
 
 def test_an_incremental_build_tests_single_rows_in_the_files_it_writes(source, tmp_path, monkeypatch):
     """The error-level tests of single rows read the files the build writes (its landing file,
-    the rewritten table files), not the whole warehouse; every row again once the tests change."""
+    the rewritten table files), not the whole warehouse; every row again once the tests change,
+    even when a build with nothing new ran in between."""
     import flows.publish
 
     seen = []
@@ -200,23 +201,32 @@ def test_an_incremental_build_tests_single_rows_in_the_files_it_writes(source, t
     monkeypatch.setattr(flows.publish, "failed_checks", recording)
     wh = tmp_path / "wh"
     build(source, wh)
-    landed_before = {p.name for p in Warehouse.at(wh).published_files("raw_page")}
+    before = parquet_state(wh)
     cables = pl.read_parquet(Warehouse.at(wh).table_files("cable"), hive_partitioning=False)
-    uri = cables.filter(pl.col("reference_id") == "10TRIPOLI95")["source_uri"][0]
-    change_body(Path(url2pathname(urlparse(uri).path)))
+    page = Path(url2pathname(urlparse(cables.filter(pl.col("reference_id") == "10TRIPOLI95")["source_uri"][0]).path))
+    change_body(page)
     build(source, wh)
     assert seen[0] is None  # a full build tests every row
-    changed = seen[1]
-    named = {table: re.findall(r"'([^']+\.parquet)'", query) for table, query in changed.items()}
-    landed_now = {p.name for p in Warehouse.at(wh).published_files("raw_page")}
-    assert [Path(f).name for f in named["raw_page"]] == sorted(landed_now - landed_before)
-    for table in TABLES:
-        assert all("year=2010" in f for f in named[table]) or table not in flows.publish.PARTITIONED
-        assert named[table] or changed[table].endswith("limit 0")
+    named = {table: re.findall(r"'([^']+\.parquet)'", query) for table, query in seen[1].items()}
+    rewritten = {path for path, state in parquet_state(wh).items() if before.get(path) != state}
+    # Exactly the files this build wrote: its landing file and the table files it rewrote.
+    assert {f"raw_page/{Path(f).name}" for f in named.pop("raw_page")} == {
+        p for p in rewritten if p.startswith("raw_page/")
+    }
+    assert {"/".join(Path(f).parts[-3:]) for files in named.values() for f in files} == {
+        p for p in rewritten if not p.startswith("raw_page/")
+    }
     assert named["cable"] and named["paragraph"]
 
-    # New tests (another views fingerprint): every row is tested again.
-    monkeypatch.setattr(flows.publish, "views_fingerprint", lambda sql_dir: "changed")
-    change_body(Path(url2pathname(urlparse(uri).path)))
+    # New tests: a build with nothing new runs none and records none, so the next build that
+    # writes tests every row again.
+    monkeypatch.setattr(flows.publish, "checks_fingerprint", lambda sql_dir: "new tests")
+    tested = Warehouse.at(wh).manifest()["checks"]
     build(source, wh)
-    assert seen[2] is None
+    assert len(seen) == 2 and Warehouse.at(wh).manifest()["checks"] == tested
+    change_body(page)
+    build(source, wh)
+    assert seen[2] is None and Warehouse.at(wh).manifest()["checks"] == "new tests"
+    change_body(page)
+    build(source, wh)
+    assert seen[3] is not None

@@ -84,21 +84,28 @@ def test_checks_counted_together_give_each_its_own_count(sample_warehouse, tmp_p
     assert together == alone
 
 
+def two_cables_without_origin(sample_warehouse, tmp_path) -> duckdb.DuckDBPyConnection:
+    """The sample's cables, 08TRIPOLI220 and 10TRIPOLI95 without their origin and 08TRIPOLI220 with
+    a DECL in 2150."""
+    con = duckdb.connect(str(tmp_path / "broken.duckdb"))
+    con.execute(f"attach '{sample_warehouse / 'cables.duckdb'}' as wh (read_only)")
+    con.execute(
+        "create view cable as select * replace ("
+        "case when reference_id in ('08TRIPOLI220', '10TRIPOLI95') then null else origin end as origin, "
+        "case when reference_id = '08TRIPOLI220' then date '2150-01-01' else declassify_on end as declassify_on) "
+        "from wh.cable"
+    )
+    return con
+
+
 def test_an_incremental_build_tests_single_rows_of_what_it_writes_and_lists_warnings_whole(sample_warehouse, tmp_path):
     """With ``changed`` (the rows a build writes), an error-level test of single rows counts those
     rows only (the published rest passed the same tests); warnings, and tests across rows, count
     every row."""
-    con = duckdb.connect(str(tmp_path / "scoped.duckdb"))
+    # 08TRIPOLI220 as published: no origin (an error) and a DECL in 2150 (a warning);
+    # 10TRIPOLI95, written by this build: no origin either.
+    con = two_cables_without_origin(sample_warehouse, tmp_path)
     try:
-        con.execute(f"attach '{sample_warehouse / 'cables.duckdb'}' as wh (read_only)")
-        # 08TRIPOLI220 as published: no origin (an error) and a DECL in 2150 (a warning);
-        # 10TRIPOLI95, written by this build: no origin either.
-        con.execute(
-            "create view cable as select * replace ("
-            "case when reference_id in ('08TRIPOLI220', '10TRIPOLI95') then null else origin end as origin, "
-            "case when reference_id = '08TRIPOLI220' then date '2150-01-01' else declassify_on end as declassify_on) "
-            "from wh.cable"
-        )
         checks = [c for c in CHECKS if c.model == "cable"]
         whole = {c.name: n for c, n in failed_checks(con, checks)}
         changed = {"cable": "select * from cable where reference_id = '10TRIPOLI95'"}
@@ -114,6 +121,29 @@ def test_an_incremental_build_tests_single_rows_of_what_it_writes_and_lists_warn
     assert origin not in unchanged
     # The warning is counted over every row whichever rows the build writes.
     assert whole[decl] == scoped[decl] == unchanged[decl] == 1
+
+
+def test_a_test_reading_other_rows_counts_every_row_in_an_incremental_build(sample_warehouse, tmp_path):
+    from cables.checks import Check
+
+    con = two_cables_without_origin(sample_warehouse, tmp_path)
+    try:
+        # Written from-first, as DuckDB allows: a row breaks it when another row has no origin either.
+        where = (
+            "origin is null and exists "
+            "(from cable as other where other.origin is null and other.reference_id <> cable.reference_id)"
+        )
+        check = Check(
+            "cable",
+            "expression_is_true",
+            "one origin missing at most",
+            f"select count(*) from cable where {where}",
+            where=where,
+        )
+        changed = {"cable": "select * from cable where reference_id = '10TRIPOLI95'"}
+        assert failed_checks(con, [check], changed) == [(check, 2)]
+    finally:
+        con.close()
 
 
 def test_the_views_fingerprint_covers_the_tests_and_the_code_running_them(tmp_path, monkeypatch):
