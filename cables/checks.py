@@ -170,7 +170,8 @@ def failed_checks(
     listed whole in ``data_issue``)."""
     changed = changed or {}
     counts: dict[int, int] = {}
-    by_model: dict[tuple[str, str], list[int]] = {}
+    # Row tests grouped by the rows they read: a model's, or those of it the build writes.
+    by_rows: dict[str, list[int]] = {}
     by_parent: dict[tuple[str, str], list[int]] = {}
     for i, check in enumerate(checks):
         if check.where is not None:
@@ -179,12 +180,12 @@ def failed_checks(
             # row alone ("extract(year from x)" is then left unscoped too: slower, never wrong).
             scoped = check.severity == "error" and check.model in changed and not _READS_ROWS.search(check.where)
             rows = f"({changed[check.model]}) as {model}" if scoped else model
-            by_model.setdefault((check.model, rows), []).append(i)
+            by_rows.setdefault(rows, []).append(i)
         elif check.parent is not None:
             by_parent.setdefault(check.parent[1:], []).append(i)
         else:
             counts[i] = con.execute(check.sql).fetchone()[0]
-    for (_, rows), indexes in by_model.items():
+    for rows, indexes in by_rows.items():
         filters = ", ".join(f"count(*) filter (where {checks[i].where})" for i in indexes)
         found = con.execute(f"select {filters} from {rows}").fetchone()
         counts |= dict(zip(indexes, found, strict=True))

@@ -335,12 +335,15 @@ class Warehouse:
             shutil.rmtree(self.snapshot_dir(run_id), ignore_errors=True)
 
 
-def fingerprint(*folders: Path) -> str:
-    """A hash of the names and contents of the files under ``folders`` (code, SQL, reference data)."""
+def fingerprint(*paths: Path) -> str:
+    """A hash of the names and contents of the files under ``paths`` (folders of code, SQL,
+    reference data; or single files, named by their own name)."""
     digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for root in paths:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in (p for p in files if "__pycache__" not in p.parts):
+            name = path.name if path == root else str(path.relative_to(root))
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

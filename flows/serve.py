@@ -142,10 +142,9 @@ def create_views(
         con.execute(f"create {replace}view {table} as select * from read_parquet({files}, hive_partitioning = false)")
     if tables_only:
         return
-    for name, (file, columns, header) in REFERENCE_VIEWS.items():
+    for name in reference_views():
+        file, columns, header = REFERENCE_VIEWS[name]
         path = REFERENCE_DIR / file
-        if not path.exists():
-            continue
         types = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in columns.items()) + "}"
         # The format is known (comma-separated, double quotes): no sniffing, which decompresses and
         # reads part of the file each time a view over it is bound.
@@ -187,10 +186,9 @@ def materialise_views(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     con.execute(f"create schema if not exists {MART_SCHEMA}")
     reads = view_reads(con, names)
 
-    def store(name: str, cursor: duckdb.DuckDBPyConnection) -> str:
+    def store(name: str, cursor: duckdb.DuckDBPyConnection) -> None:
         with cursor:
             cursor.execute(f"create table {MART_SCHEMA}.{name} as select * from main.{name}")
-        return name
 
     stored: set[str] = set()
     waiting = list(names)
@@ -248,8 +246,7 @@ def views_fingerprint(sql_dir: Path) -> str:
     """What a database's stored rows were computed from, besides the tables: the views and data
     tests of ``sql_dir``, the reference data and the code that runs the tests (``data_issue``).
     A change to any means rebuilding the database, and testing every row again."""
-    code = Path(data_checks.__file__).read_bytes()
-    return hashlib.sha256(fingerprint(sql_dir, REFERENCE_DIR).encode() + b"\0" + code).hexdigest()[:16]
+    return fingerprint(sql_dir, REFERENCE_DIR, Path(data_checks.__file__))
 
 
 DATA_ISSUE_COLUMNS = {
