@@ -529,7 +529,7 @@ class Validators:
         self.path = warehouse.root / CACHE_DIR / VALIDATORS_FILE
         self.rows: dict[str, dict] = {}
         if self.path.exists():
-            self.rows = {row["url"]: row for row in pl.read_parquet(self.path).iter_rows(named=True)}
+            self.rows = {row["url"]: row for row in pl.read_parquet(self.path, glob=False).iter_rows(named=True)}
         self.dirty = 0
 
     def headers(self, url: str, landed_sha256: str | None) -> dict[str, str]:

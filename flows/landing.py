@@ -166,7 +166,7 @@ def fetch_failures(warehouse: Warehouse, files: list[Path] | None = None) -> pl.
     files = warehouse.fetch_failure_files() if files is None else files
     if not files:
         return pl.LazyFrame(schema=FETCH_FAILURE_SCHEMA)
-    return pl.scan_parquet(files)
+    return pl.scan_parquet(files, glob=False)
 
 
 def landed_index(warehouse: Warehouse, *, fresh: bool = False) -> pl.DataFrame:
@@ -178,7 +178,7 @@ def landed_index(warehouse: Warehouse, *, fresh: bool = False) -> pl.DataFrame:
     if not files:
         return pl.DataFrame(schema={k: RAW_PAGE_SCHEMA[k] for k in ("source_uri", "sha256", "bytes", "mtime_ns")})
     return (
-        pl.scan_parquet(files)
+        pl.scan_parquet(files, glob=False)
         .select("source_uri", "sha256", "bytes", "mtime_ns", "fetched_at")
         .sort("fetched_at", maintain_order=True)
         .group_by("source_uri")
@@ -199,7 +199,7 @@ def earlier_contents(warehouse: Warehouse, *, fresh: bool = False) -> dict[str, 
     if not files:
         return {}
     many = (
-        pl.scan_parquet(files)
+        pl.scan_parquet(files, glob=False)
         .group_by("source_uri")
         .agg(pl.col("sha256").unique())
         .filter(pl.col("sha256").list.len() > 1)

@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import uuid
@@ -104,7 +105,13 @@ class Warehouse:
 
             uri = check_uri(str(location))
             return cls(work_folder(uri), uri)
-        return cls(Path(location).expanduser().resolve())
+        root = Path(location).expanduser().resolve()
+        if "?" in str(root):
+            # DuckDB reads what follows a "?" in a database file's path as options: its WAL lands elsewhere.
+            raise BuildError(
+                f"a warehouse folder's path cannot hold '?' (DuckDB cannot keep its database there): {root}"
+            )
+        return cls(root)
 
     @property
     def location(self) -> str:
@@ -131,8 +138,12 @@ class Warehouse:
         return (self.manifest() or {}).get("snapshot")
 
     def table_glob(self, table: str) -> str:
-        """The Parquet files of a table: ``<table>/*.parquet``, or ``<table>/*/*.parquet`` per partition."""
-        return str(self.table_dir(table) / table_pattern(table))
+        """The Parquet files of a table as DuckDB reads them: ``<table>/*.parquet``, or
+        ``<table>/*/*.parquet`` per partition; the folder read literally (see :func:`literal_glob`),
+        or its URL on the object store."""
+        if self.remote:
+            return self.url(self.table_dir(table) / table_pattern(table))
+        return f"{literal_glob(self.table_dir(table))}/{table_pattern(table)}"
 
     def table_files(self, table: str) -> list[Path]:
         """The Parquet files of a published table, in partition order."""
@@ -350,6 +361,14 @@ def fingerprint(*paths: Path) -> str:
 def table_pattern(table: str) -> str:
     """The glob of a table's files inside its folder: one level of year folders when partitioned."""
     return "*/*.parquet" if table in PARTITIONED else "*.parquet"
+
+
+def literal_glob(path: str | Path) -> str:
+    """A local ``path`` as DuckDB's file readers take it literally: they read a path holding
+    ``[``, ``*`` or ``?`` as a pattern (``/data/cables [2011]/...`` finds nothing, ``a*b`` finds
+    ``aXb`` too), so each is put in brackets. An object-store URL is left as it is."""
+    text = str(path)
+    return text if "://" in text else re.sub(r"([\[*?])", r"[\1]", text)
 
 
 def table_files(folder: Path, table: str) -> list[Path]:

@@ -21,11 +21,13 @@ def load_lookups(folder: Path = REFERENCE_DIR) -> Lookups:
         has_header=False,
         new_columns=["reference_id", "month"],
         schema_overrides={"reference_id": pl.String, "month": pl.Int8},
+        glob=False,
     )
     routes = pl.read_csv(
         folder / "route2name.csv",
         has_header=False,
         new_columns=["routing_indicator", "name"],
         schema_overrides={"routing_indicator": pl.String, "name": pl.String},
+        glob=False,
     ).unique("routing_indicator", keep="first", maintain_order=True)
     return Lookups(release_ids=release_ids, routes=routes)

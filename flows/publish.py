@@ -22,6 +22,7 @@ from flows.layout import (
     Warehouse,
     crash_point,
     fingerprint,
+    literal_glob,
     table_files,
     write_parquet_atomic,
 )
@@ -93,7 +94,7 @@ def needs_full_parse(warehouse: Warehouse, manifest: dict | None, parser: str) -
 
 def read_pieces(pieces: list[Piece], columns: list[str]) -> pl.DataFrame:
     """The rows of a batch, in order (no pieces: no rows, the landing's columns)."""
-    frames = [pl.scan_parquet(f).slice(offset, length).select(columns) for f, offset, length in pieces]
+    frames = [pl.scan_parquet(f, glob=False).slice(offset, length).select(columns) for f, offset, length in pieces]
     if not frames:
         return pl.DataFrame(schema={c: RAW_PAGE_SCHEMA[c] for c in columns})
     return pl.concat(frames).collect()
@@ -119,7 +120,7 @@ def parse_batch(pieces: list[Piece], out_dir: Path, batch: int) -> Path:
 
 
 def _scan(parsed_dir: Path, name: str) -> pl.LazyFrame:
-    return pl.scan_parquet(parsed_dir / name / "*.parquet")
+    return pl.scan_parquet(sorted((parsed_dir / name).glob("*.parquet")), glob=False)
 
 
 # The order rows are written in within a partition (stable: ties keep the order of the transform).
@@ -197,7 +198,7 @@ def other_pages(warehouse: Warehouse, cables: pl.DataFrame, parsed_dir: Path, ne
         return []
     parsed = _scan(parsed_dir, "page").select("sha256")
     wanted = (
-        pl.scan_parquet(published, hive_partitioning=False)
+        pl.scan_parquet(published, hive_partitioning=False, glob=False)
         .join(cables.lazy(), on="reference_id", how="semi")
         .select("sha256")
         .unique()
@@ -212,7 +213,7 @@ def other_pages(warehouse: Warehouse, cables: pl.DataFrame, parsed_dir: Path, ne
         if str(file) in skip:
             continue
         rows = (
-            pl.scan_parquet(file)
+            pl.scan_parquet(file, glob=False)
             .select("sha256")
             .with_row_index("row")
             .join(wanted.lazy(), on="sha256", how="semi")
@@ -317,7 +318,7 @@ def finish_tables(
     counts = {name: _rows(_final_files(warehouse, out_dir, name, incremental)) for name in TABLES}
     landed_pages = landed.height
     page_versions = pl.scan_parquet(
-        _final_files(warehouse, out_dir, "page_version", incremental), hive_partitioning=False
+        _final_files(warehouse, out_dir, "page_version", incremental), hive_partitioning=False, glob=False
     )
     current_pages = page_versions.filter(pl.col("status") == "current").select(pl.len()).collect().item()
     replaced = replaced_rejects(landed.lazy(), page_versions).select(pl.len()).collect().item()
@@ -340,7 +341,7 @@ def finish_tables(
 
 def _landed(landing: list[Path]) -> pl.DataFrame:
     """What the tables need of the landing: each page's URI, hash, size and landing time."""
-    return pl.scan_parquet(landing).select("source_uri", "sha256", "bytes", "fetched_at").collect()
+    return pl.scan_parquet(landing, glob=False).select("source_uri", "sha256", "bytes", "fetched_at").collect()
 
 
 def _passes(files: list[str], cables: dict[str, int]) -> list[list[str]]:
@@ -404,7 +405,9 @@ def _write_files(
         part = parts.get(file, rows.clear().drop("_file"))
         published = warehouse.table_dir(name) / file
         if cables is not None and published.exists():
-            old = pl.read_parquet(published, hive_partitioning=False).join(cables, on="reference_id", how="anti")
+            old = pl.read_parquet(published, hive_partitioning=False, glob=False).join(
+                cables, on="reference_id", how="anti"
+            )
             part = pl.concat([old, part]).sort(SORT_KEYS[name], maintain_order=True)
         if part.height or cables is not None:
             write_parquet_atomic(part, out_dir / name / file)
@@ -429,7 +432,7 @@ def _write_reject(
     whose file landed again since gives way to the new landing's row, or to none when that
     landing is a cable page."""
     files = warehouse.table_files("reject")
-    published = pl.read_parquet(files) if incremental and files else None
+    published = pl.read_parquet(files, glob=False) if incremental and files else None
     key = SORT_KEYS["reject"]
     if published is not None:
         found = pl.concat([published.filter(pl.col("sha256").is_not_null()), found]).unique(key, keep="first")
@@ -473,7 +476,8 @@ def changed_rows(warehouse: Warehouse, tables_dir: Path, landing: list[Path], ch
     files |= {table: [str(f) for f in table_files(tables_dir / table, table)] for table in TABLES}
     return {
         table: (
-            f"select * from read_parquet([{', '.join(sql_literal(f) for f in found)}], hive_partitioning = false)"
+            f"select * from read_parquet([{', '.join(sql_literal(literal_glob(f)) for f in found)}], "
+            "hive_partitioning = false)"
             if found
             else f"select * from {sql_identifier(table)} limit 0"
         )

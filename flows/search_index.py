@@ -108,9 +108,9 @@ def _documents(warehouse: Warehouse, snapshot: str, ids: list[str] | None):
     for cable_file in cable_files:
         relative = cable_file.relative_to(root / "cable")
         paragraph_file = root / "paragraph" / relative
-        cables = pl.scan_parquet(cable_file, hive_partitioning=False)
+        cables = pl.scan_parquet(cable_file, hive_partitioning=False, glob=False)
         paragraphs = (
-            pl.scan_parquet(paragraph_file, hive_partitioning=False)
+            pl.scan_parquet(paragraph_file, hive_partitioning=False, glob=False)
             if paragraph_file.exists()
             else pl.LazyFrame(
                 schema={"reference_id": pl.String, "position": pl.Int32, "number": pl.Int32, "text_joined": pl.String}

@@ -26,6 +26,7 @@ from flows.layout import (
     Warehouse,
     crash_point,
     fingerprint,
+    literal_glob,
     utc_now,
 )
 from flows.lookups import REFERENCE_DIR
@@ -133,11 +134,16 @@ def create_views(
 ) -> None:
     """On ``con``: a view per table (over its Parquet glob or files), per reference file and per ``.sql`` file.
 
-    Partition folders (``year=2010``) are not read as columns: a table has the columns its files hold.
+    A glob is read as a pattern (its folder's own glob characters escaped, see
+    ``Warehouse.table_glob``); files are read as named. Partition folders (``year=2010``) are not
+    read as columns: a table has the columns its files hold.
     ``tables_only``: the views of the tables alone, replacing those there (re-pointed at other files).
     """
     for table, glob in table_globs.items():
-        files = sql_literal(glob) if isinstance(glob, str) else "[" + ", ".join(sql_literal(f) for f in glob) + "]"
+        if isinstance(glob, str):
+            files = sql_literal(glob)
+        else:
+            files = "[" + ", ".join(sql_literal(literal_glob(f)) for f in glob) + "]"
         replace = "or replace " if tables_only else ""
         con.execute(f"create {replace}view {table} as select * from read_parquet({files}, hive_partitioning = false)")
     if tables_only:
@@ -149,7 +155,7 @@ def create_views(
         # The format is known (comma-separated, double quotes): no sniffing, which decompresses and
         # reads part of the file each time a view over it is bound.
         con.execute(
-            f"create view {name} as select * from read_csv({sql_literal(str(path))}, "
+            f"create view {name} as select * from read_csv({sql_literal(literal_glob(path))}, "
             f"header = {str(header).lower()}, columns = {types}, auto_detect = false, delim = ',', quote = '\"')"
         )
     create_sql_views(con, sql_dir)
@@ -307,7 +313,7 @@ def published_sources(warehouse: Warehouse) -> dict[str, str | list[str]]:
     """The files of every table as the manifest publishes them: the landing files it lists and the
     current snapshot's folders (whose files never change). Views over these see one build whole."""
     landing = [warehouse.url(f) for f in warehouse.published_files(LANDING_TABLE)]
-    return {LANDING_TABLE: landing, **{table: warehouse.url(warehouse.table_glob(table)) for table in TABLES}}
+    return {LANDING_TABLE: landing, **{table: warehouse.table_glob(table) for table in TABLES}}
 
 
 def database_snapshot(warehouse: Warehouse) -> str | None:
@@ -505,7 +511,9 @@ def readable_locations(warehouse: Warehouse, snapshot: str | None = None) -> lis
     """What a sandboxed connection may read: the folder of the snapshot its database names
     (``snapshot``) and the published one (a build may publish between the two reads), the landing
     folder, ``data/reference/`` (and the store's URL for a warehouse on object storage). Not the
-    manifest, the database, the lock, the run records or the staging folders."""
+    manifest, the database, the lock, the run records or the staging folders. Each folder also as
+    the views name it when its path holds glob characters (see ``literal_glob``): DuckDB checks
+    the path a query names before it expands it."""
     folders = {str(REFERENCE_DIR.resolve()) + os.sep}
     if warehouse.remote:
         folders.add(warehouse.remote + "/")
@@ -514,7 +522,7 @@ def readable_locations(warehouse: Warehouse, snapshot: str | None = None) -> lis
         folders.add(str(warehouse.snapshot_dir(name).resolve()) + os.sep)
     folders.add(str((warehouse.root / LANDING_TABLE).resolve()) + os.sep)
     folders |= {str(f.resolve().parent) + os.sep for f in warehouse.published_files(LANDING_TABLE)}
-    return sorted(folders)
+    return sorted(folders | {literal_glob(f) for f in folders})
 
 
 def snapshot_of(database: Path) -> str | None:

@@ -10,11 +10,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
+import duckdb
 import polars as pl
 import pytest
 
 from flows.build import build_warehouse
-from flows.layout import TABLES, Warehouse
+from flows.layout import TABLES, BuildError, Warehouse, literal_glob
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -37,7 +38,7 @@ def tables(warehouse: Path) -> dict[str, pl.DataFrame]:
     """Every published table, rows in a canonical order, landing times dropped."""
     out = {}
     for name in TABLES:
-        frame = pl.read_parquet(Warehouse.at(warehouse).table_files(name), hive_partitioning=False)
+        frame = pl.read_parquet(Warehouse.at(warehouse).table_files(name), hive_partitioning=False, glob=False)
         frame = frame.drop("fetched_at", strict=False)
         out[name] = frame.sort([c for c, t in frame.schema.items() if not isinstance(t, pl.List)])
     return out
@@ -230,3 +231,48 @@ def test_an_incremental_build_tests_single_rows_in_the_files_it_writes(source, t
     change_body(page)
     build(source, wh)
     assert seen[3] is not None
+
+
+def test_paths_holding_glob_characters_are_read_as_named(sample_dir, tmp_path):
+    """A source and a warehouse whose folders hold glob characters (``Cables [2011]``): built,
+    changed and read like any other. DuckDB and Polars read such a path as a pattern, which finds
+    nothing, or also the files of another folder it matches: here a copy of the warehouse."""
+    from cables.search import search
+    from cables.settings import SQL_DIR
+    from flows.search_index import reader_index
+    from flows.serve import connect_read_only
+
+    source = tmp_path / "pages [2011] *?"
+    shutil.copytree(sample_dir, source)
+    wh = tmp_path / "wh*[1]"
+    build(source, wh)
+    # A folder the warehouse's path matches as a pattern ("*" any text, "[1]" the digit): a copy
+    # of it, same landing and snapshot files, whose rows a pattern would read twice.
+    decoy = tmp_path / "whX1"
+    shutil.copytree(wh, decoy, symlinks=True)
+    cables = pl.read_parquet(Warehouse.at(wh).table_files("cable"), hive_partitioning=False, glob=False)
+    assert cables.height == 32
+    page = Path(url2pathname(urlparse(cables.filter(pl.col("reference_id") == "10TRIPOLI95")["source_uri"][0]).path))
+    assert source in page.parents
+    change_body(page)
+    result = build(source, wh)
+    assert result["landing"]["landed_changed"] == 1 and result["rows"]["cable"] == 32
+    assert_same_tables(wh, rebuilt_from_scratch(wh, tmp_path))
+
+    con = connect_read_only(Warehouse.at(wh), SQL_DIR)  # sandboxed, as `cables sql` reads
+    try:
+        assert con.execute("select count(*), count(distinct reference_id) from cable").fetchone() == (32, 32)
+        assert con.execute("select count(*) from raw_page").fetchone()[0] == result["rows"]["raw_page"]
+        body = con.execute("select body from cable where reference_id = '10TRIPOLI95'").fetchone()[0]
+        assert "A SENTENCE ADDED BY A LATER VERSION." in body
+        assert con.execute("select sum(cables) from embassy_volume_by_month").fetchone()[0] == 32
+        with pytest.raises(duckdb.PermissionException):  # the sandbox holds: nothing outside
+            con.execute(f"select * from read_text('{literal_glob(wh)}/../whX1/warehouse.json')").fetchall()
+    finally:
+        con.close()
+    hits = search(reader_index(Warehouse.at(wh)), '"later version"')
+    assert [hit.reference_id for hit in hits] == ["10TRIPOLI95"]
+    # DuckDB cannot keep a database under a "?" (it reads what follows as options): refused first.
+    with pytest.raises(BuildError, match=r"cannot hold '\?'"):
+        build(source, tmp_path / "wh?")
+    assert not (tmp_path / "wh?").exists()
