@@ -372,7 +372,7 @@ def _sandboxed_query(warehouse: str | None, query: str):
     database; the database is brought up to date first, as for any reader."""
     from cables.sandbox import read_only_statement, run_query
     from flows.layout import BuildError, Warehouse
-    from flows.serve import ServeError, readable_locations, reader_database, snapshot_of
+    from flows.serve import ServeError, readable_locations, readable_paths, reader_database, snapshot_of
 
     read_only_statement(query)  # refused before the warehouse is opened
     location = Warehouse.at(warehouse or settings().warehouse)
@@ -380,8 +380,9 @@ def _sandboxed_query(warehouse: str | None, query: str):
         database = reader_database(location, settings().sql_dir)
     except (ServeError, BuildError) as exc:
         _fail(str(exc))
-    readable = readable_locations(location, snapshot_of(database))
-    return run_query(database, readable, query, remote=bool(location.remote))
+    snapshot = snapshot_of(database)
+    readable = readable_locations(location, snapshot)
+    return run_query(database, readable, query, paths=readable_paths(location, snapshot), remote=bool(location.remote))
 
 
 def format_table(columns: list[str], rows: list[tuple], max_rows: int, width: int = 48, more: bool = False) -> str:

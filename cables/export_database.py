@@ -73,6 +73,8 @@ def export_database(
             rows = _write(warehouse, database, sql_dir, staged, name=staged.name, with_pages=with_pages)
             upload(staged, str(out))
             return rows
+    if "?" in str(out):  # what follows it in a database file's path is read as options
+        raise ExportError(f"a DuckDB file's path cannot hold '?': {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:

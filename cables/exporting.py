@@ -167,6 +167,9 @@ def check_target(
         out = Path(out).expanduser().absolute()
         check_output(out, protected=protected, overwrite=overwrite, folder=folder)
         return out
+    if any(char in str(out) for char in "[*?\\"):
+        # The store's client reads them as a pattern: --overwrite would remove every object matched.
+        raise ExportError(f"an s3:// export URL cannot hold [, *, ? or a backslash: {out}")
     if protected is not None and _inside(out, protected):
         raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")
     if _exists(out) and not overwrite:

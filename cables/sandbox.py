@@ -209,6 +209,7 @@ class Job:
 
     database: str
     readable: list[str]  # folders (ending in a separator) and URLs DuckDB may read
+    paths: list[str]  # and single paths it may read as they are spelt (see flows.serve.readable_paths)
     query: str
     budget: dict
     batch_rows: int
@@ -326,6 +327,7 @@ def run_query(
     readable: list[str],
     query: str,
     *,
+    paths: list[str] = (),
     budget: Budget | None = None,
     batch_rows: int = 10_000,
     remote: bool = False,
@@ -336,6 +338,7 @@ def run_query(
     job = Job(
         database=str(database),
         readable=readable,
+        paths=list(paths),
         query=query,
         budget=asdict(budget),
         batch_rows=batch_rows,
@@ -367,6 +370,7 @@ def _serve(job: dict) -> None:
         enable_s3(con)
     readable = [*job["readable"], str(temp) + os.sep]
     con.execute("set allowed_directories = [" + ", ".join("'" + r.replace("'", "''") + "'" for r in readable) + "]")
+    con.execute("set allowed_paths = [" + ", ".join("'" + p.replace("'", "''") + "'" for p in job["paths"]) + "]")
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     query = read_only_statement(job["query"])

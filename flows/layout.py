@@ -104,14 +104,8 @@ class Warehouse:
             from flows.object_store import check_uri, work_folder
 
             uri = check_uri(str(location))
-            return cls(work_folder(uri), uri)
-        root = Path(location).expanduser().resolve()
-        if "?" in str(root):
-            # DuckDB reads what follows a "?" in a database file's path as options: its WAL lands elsewhere.
-            raise BuildError(
-                f"a warehouse folder's path cannot hold '?' (DuckDB cannot keep its database there): {root}"
-            )
-        return cls(root)
+            return cls(check_folder(work_folder(uri), "a warehouse's work folder"), uri)
+        return cls(check_folder(Path(location).expanduser().resolve(), "a warehouse folder"))
 
     @property
     def location(self) -> str:
@@ -363,10 +357,21 @@ def table_pattern(table: str) -> str:
     return "*/*.parquet" if table in PARTITIONED else "*.parquet"
 
 
+def check_folder(folder: Path, what: str) -> Path:
+    """``folder``, unless its path holds what DuckDB cannot read back: a ``?`` (what follows it in a
+    database file's path is read as options, so its WAL is written elsewhere) or a backslash (a
+    path separator in a pattern, which no escape turns back into a character); else BuildError."""
+    for char in "?\\":
+        if char in str(folder):
+            raise BuildError(f"{what} cannot hold {char!r} in its path (DuckDB cannot keep a database there): {folder}")
+    return folder
+
+
 def literal_glob(path: str | Path) -> str:
     """A local ``path`` as DuckDB's file readers take it literally: they read a path holding
-    ``[``, ``*`` or ``?`` as a pattern (``/data/cables [2011]/...`` finds nothing, ``a*b`` finds
-    ``aXb`` too), so each is put in brackets. An object-store URL is left as it is."""
+    ``[``, ``*`` or ``?`` as a pattern (``/data/cables [2011]/*.parquet`` matches nothing, or the
+    files of another folder, ``a*b`` those of ``aXb`` too), so each is put in brackets. An
+    object-store URL is left as it is (``check_uri`` refuses these characters there)."""
     text = str(path)
     return text if "://" in text else re.sub(r"([\[*?])", r"[\1]", text)
 

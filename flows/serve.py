@@ -27,6 +27,7 @@ from flows.layout import (
     crash_point,
     fingerprint,
     literal_glob,
+    table_pattern,
     utc_now,
 )
 from flows.lookups import REFERENCE_DIR
@@ -511,9 +512,8 @@ def readable_locations(warehouse: Warehouse, snapshot: str | None = None) -> lis
     """What a sandboxed connection may read: the folder of the snapshot its database names
     (``snapshot``) and the published one (a build may publish between the two reads), the landing
     folder, ``data/reference/`` (and the store's URL for a warehouse on object storage). Not the
-    manifest, the database, the lock, the run records or the staging folders. Each folder also as
-    the views name it when its path holds glob characters (see ``literal_glob``): DuckDB checks
-    the path a query names before it expands it."""
+    manifest, the database, the lock, the run records or the staging folders. (A folder whose path
+    holds glob characters is named by the views in another spelling: see ``readable_paths``.)"""
     folders = {str(REFERENCE_DIR.resolve()) + os.sep}
     if warehouse.remote:
         folders.add(warehouse.remote + "/")
@@ -522,7 +522,22 @@ def readable_locations(warehouse: Warehouse, snapshot: str | None = None) -> lis
         folders.add(str(warehouse.snapshot_dir(name).resolve()) + os.sep)
     folders.add(str((warehouse.root / LANDING_TABLE).resolve()) + os.sep)
     folders |= {str(f.resolve().parent) + os.sep for f in warehouse.published_files(LANDING_TABLE)}
-    return sorted(folders | {literal_glob(f) for f in folders})
+    return sorted(folders)
+
+
+def readable_paths(warehouse: Warehouse, snapshot: str | None = None) -> list[str]:
+    """The paths the views of a database over ``snapshot`` (and over the published one) name in
+    another spelling than the file system's: a local path holding glob characters, escaped (see
+    ``literal_glob``). DuckDB checks the path a query names, then each file a pattern expands to
+    (against ``readable_locations``). Exactly these paths: a folder allowed in the escaped spelling
+    would let a query read a folder whose name is that spelling."""
+    if warehouse.remote:
+        return []
+    paths = {literal_glob(REFERENCE_DIR / file) for file, _, _ in REFERENCE_VIEWS.values()}
+    for name in {snapshot, warehouse.current_snapshot()} - {None}:
+        paths |= {f"{literal_glob(warehouse.snapshot_dir(name) / t)}/{table_pattern(t)}" for t in TABLES}
+    paths |= {literal_glob(f) for f in warehouse.published_files(LANDING_TABLE)}
+    return sorted(path for path in paths if "[" in path)
 
 
 def snapshot_of(database: Path) -> str | None:
@@ -537,9 +552,9 @@ def snapshot_of(database: Path) -> str | None:
 def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     """The connection, unable from now on to touch files outside the warehouse and the reference data.
 
-    Reading is allowed under ``readable_locations``; any other path, an ``ATTACH``, ``INSTALL``
-    or ``LOAD`` fails with a permission error, and the settings are locked so a query cannot lift
-    them. SQL typed by users never runs on this connection: ``cables.sandbox`` runs it in a
+    Reading is allowed under ``readable_locations`` and of ``readable_paths``; any other path, an
+    ``ATTACH``, ``INSTALL`` or ``LOAD`` fails with a permission error, and the settings are locked
+    so a query cannot lift them. SQL typed by users never runs on this connection: ``cables.sandbox`` runs it in a
     process that cannot write files.
     """
     # A second connection to the same file in one process shares the first one's database (DuckDB
@@ -554,6 +569,7 @@ def sandboxed(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> duckdb.Du
         snapshot = None
     folders = readable_locations(warehouse, snapshot)
     con.execute(f"set allowed_directories = [{', '.join(sql_literal(f) for f in folders)}]")
+    con.execute(f"set allowed_paths = [{', '.join(sql_literal(p) for p in readable_paths(warehouse, snapshot))}]")
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     return con

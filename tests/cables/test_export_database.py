@@ -203,3 +203,15 @@ def test_options_that_do_not_go_together_are_one_line(args, message, tmp_path, m
     result = CliRunner().invoke(main, ["export", *args, "-w", str(tmp_path / "nowhere")])
     assert result.exit_code == 1 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_path_holding_a_question_mark_is_refused(sample_warehouse, tmp_path):
+    """DuckDB reads what follows a "?" in a database file's path as options (its WAL lands elsewhere)."""
+    from cables.export_database import export_database
+    from cables.exporting import ExportError
+    from cables.settings import SQL_DIR
+    from flows.layout import Warehouse
+
+    with pytest.raises(ExportError, match="cannot hold"):
+        export_database(Warehouse.at(sample_warehouse), SQL_DIR, tmp_path / "exports?" / "cables.duckdb")
+    assert not (tmp_path / "exports?").exists()

@@ -237,6 +237,7 @@ def test_paths_holding_glob_characters_are_read_as_named(sample_dir, tmp_path):
     """A source and a warehouse whose folders hold glob characters (``Cables [2011]``): built,
     changed and read like any other. DuckDB and Polars read such a path as a pattern, which finds
     nothing, or also the files of another folder it matches: here a copy of the warehouse."""
+    from cables.sandbox import SandboxError
     from cables.search import search
     from cables.settings import SQL_DIR
     from flows.search_index import reader_index
@@ -268,11 +269,35 @@ def test_paths_holding_glob_characters_are_read_as_named(sample_dir, tmp_path):
         assert con.execute("select sum(cables) from embassy_volume_by_month").fetchone()[0] == 32
         with pytest.raises(duckdb.PermissionException):  # the sandbox holds: nothing outside
             con.execute(f"select * from read_text('{literal_glob(wh)}/../whX1/warehouse.json')").fetchall()
+        # The views name the snapshot's folder escaped; a folder literally of that name is not theirs.
+        look_alike = Path(literal_glob(Warehouse.at(wh).snapshot_dir(result["snapshot"]) / "cable"))
+        look_alike.mkdir(parents=True)
+        (look_alike / "secret.csv").write_text("secret\nnot the warehouse's\n")
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"select * from read_csv('{look_alike}/secret.csv')").fetchall()
     finally:
         con.close()
+    with pytest.raises(SandboxError, match="Permission"):  # nor in the query process of `cables sql`
+        sql(wh, f"select * from read_csv('{look_alike}/secret.csv')")
+    assert sql(wh, "select count(*) as n from cable") == [{"n": 32}]
     hits = search(reader_index(Warehouse.at(wh)), '"later version"')
     assert [hit.reference_id for hit in hits] == ["10TRIPOLI95"]
     # DuckDB cannot keep a database under a "?" (it reads what follows as options): refused first.
-    with pytest.raises(BuildError, match=r"cannot hold '\?'"):
-        build(source, tmp_path / "wh?")
-    assert not (tmp_path / "wh?").exists()
+    # nor under a backslash, which it reads as a separator in a pattern.
+    for name in ("wh?", "wh\\1"):
+        with pytest.raises(BuildError, match="cannot hold"):
+            build(source, tmp_path / name)
+        assert not (tmp_path / name).exists()
+
+
+def sql(warehouse: Path, query: str) -> list[dict]:
+    """The rows of ``query`` from the sandboxed query process, as `cables sql` runs it."""
+    from cables.sandbox import run_query
+    from cables.settings import SQL_DIR
+    from flows.serve import readable_locations, readable_paths, reader_database, snapshot_of
+
+    wh = Warehouse.at(warehouse)
+    database = reader_database(wh, SQL_DIR)
+    snapshot = snapshot_of(database)
+    with run_query(database, readable_locations(wh, snapshot), query, paths=readable_paths(wh, snapshot)) as result:
+        return [row for batch in result.batches() for row in batch.to_pylist()]

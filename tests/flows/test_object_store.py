@@ -204,6 +204,23 @@ def test_object_store_urls_are_checked(tmp_path, monkeypatch):
         wh.url(wh.root / "tables" / "x" / "cable" / "*" / "*.parquet")
         == "s3://bucket/some/prefix/tables/x/cable/*/*.parquet"
     )
+    # DuckDB and s3fs read these as a pattern: another prefix's tables read, its files removed.
+    for url in ("s3://bucket/wh[1]", "s3://bucket/w*", "s3://bucket/a?b", "s3://bucket/a\\b"):
+        with pytest.raises(BuildError, match="cannot hold"):
+            Warehouse.at(url)
+    # The work folder holds the reader's database: DuckDB cannot keep one under a "?".
+    monkeypatch.setenv("CABLES_WORK_DIR", str(tmp_path / "work?"))
+    with pytest.raises(BuildError, match="work folder cannot hold"):
+        Warehouse.at("s3://bucket/cables")
+
+
+def test_an_export_url_holding_glob_characters_is_refused_before_the_store_is_read():
+    """s3fs reads it as a pattern: ``--overwrite`` would remove every object it matches."""
+    from cables.exporting import ExportError, check_target
+
+    for url in ("s3://bucket/exports/cable*", "s3://bucket/exports/[ab].csv", "s3://bucket/e?.csv"):
+        with pytest.raises(ExportError, match="cannot hold"):
+            check_target(url, protected="s3://bucket/wh", overwrite=True)
 
 
 def test_bad_and_unreachable_stores_are_one_line_errors(s3, tmp_path):
