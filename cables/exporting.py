@@ -23,7 +23,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cables.sqlquote import sql_identifier
-from flows.layout import is_remote
+from flows.layout import is_remote, reads_as_pattern
 
 FORMATS = ("csv", "parquet")
 BATCH_ROWS = 50_000
@@ -167,8 +167,7 @@ def check_target(
         out = Path(out).expanduser().absolute()
         check_output(out, protected=protected, overwrite=overwrite, folder=folder)
         return out
-    if any(char in str(out) for char in "[*?\\"):
-        # The store's client reads them as a pattern: --overwrite would remove every object matched.
+    if reads_as_pattern(str(out)):  # --overwrite would remove every object it matches
         raise ExportError(f"an s3:// export URL cannot hold [, *, ? or a backslash: {out}")
     if protected is not None and _inside(out, protected):
         raise ExportError(f"{out} is inside the warehouse (or holds it): write somewhere else")

@@ -131,13 +131,14 @@ class Warehouse:
         """The snapshot the manifest publishes (None before the first build)."""
         return (self.manifest() or {}).get("snapshot")
 
-    def table_glob(self, table: str) -> str:
-        """The Parquet files of a table as DuckDB reads them: ``<table>/*.parquet``, or
-        ``<table>/*/*.parquet`` per partition; the folder read literally (see :func:`literal_glob`),
-        or its URL on the object store."""
+    def table_glob(self, table: str, snapshot: str | None = None) -> str:
+        """The Parquet files of a table (in ``snapshot``, default the current one) as DuckDB reads
+        them: ``<table>/*.parquet``, or ``<table>/*/*.parquet`` per partition; the folder read
+        literally (see :func:`literal_glob`), or its URL on the object store."""
+        folder = self.table_dir(table) if snapshot is None else self.snapshot_dir(snapshot) / table
         if self.remote:
-            return self.url(self.table_dir(table) / table_pattern(table))
-        return f"{literal_glob(self.table_dir(table))}/{table_pattern(table)}"
+            return self.url(folder / table_pattern(table))
+        return f"{literal_glob(folder)}/{table_pattern(table)}"
 
     def table_files(self, table: str) -> list[Path]:
         """The Parquet files of a published table, in partition order."""
@@ -365,6 +366,12 @@ def check_folder(folder: Path, what: str) -> Path:
         if char in str(folder):
             raise BuildError(f"{what} cannot hold {char!r} in its path (DuckDB cannot keep a database there): {folder}")
     return folder
+
+
+def reads_as_pattern(url: str) -> bool:
+    """Whether DuckDB or the object store's client reads ``url`` as a pattern (it holds ``[``,
+    ``*``, ``?`` or a backslash): another prefix's files would be read, or removed."""
+    return any(char in url for char in "[*?\\")
 
 
 def literal_glob(path: str | Path) -> str:

@@ -31,6 +31,7 @@ from flows.layout import (
     Warehouse,
     crash_point,
     is_remote,
+    reads_as_pattern,
 )
 
 
@@ -51,9 +52,7 @@ def check_uri(uri: str) -> str:
     parts = urlsplit(uri)
     if parts.scheme != "s3" or not parts.netloc:
         raise BuildError(f"an object-store warehouse must be an s3://bucket/prefix URL, not {uri!r}")
-    # DuckDB and the store's client read these as a pattern: the tables of another prefix would be
-    # read, the files of another removed.
-    if any(char in uri for char in "[*?\\"):
+    if reads_as_pattern(uri):
         raise BuildError(f"an object-store warehouse's URL cannot hold [, *, ? or a backslash: {uri!r}")
     return uri.rstrip("/")
 

@@ -27,7 +27,6 @@ from flows.layout import (
     crash_point,
     fingerprint,
     literal_glob,
-    table_pattern,
     utc_now,
 )
 from flows.lookups import REFERENCE_DIR
@@ -249,6 +248,11 @@ def reference_views() -> list[str]:
     return [name for name, (file, _, _) in REFERENCE_VIEWS.items() if (REFERENCE_DIR / file).exists()]
 
 
+def stored_views(sql_dir: Path) -> list[str]:
+    """The views whose rows ``fill_database`` stores: the reference data's and those of ``sql_dir``."""
+    return [*reference_views(), *(name for name, _, _ in sql_views(sql_dir))]
+
+
 def views_fingerprint(sql_dir: Path) -> str:
     """What a database's stored rows were computed from, besides the tables: the views and data
     tests of ``sql_dir``, the reference data and the code that runs the tests (``data_issue``).
@@ -285,7 +289,7 @@ def fill_database(con: duckdb.DuckDBPyConnection, sources: dict[str, str | list[
     ``materialise_views``)."""
     create_views(con, sources, sql_dir)
     # The reference data too: release_cable (251,287 ids, gzipped) is read by several views.
-    materialise_views(con, [*reference_views(), *(name for name, _, _ in sql_views(sql_dir))])
+    materialise_views(con, stored_views(sql_dir))
 
 
 def finish_database(con: duckdb.DuckDBPyConnection, sql_dir: Path, issues: list[dict]) -> None:
@@ -296,7 +300,7 @@ def finish_database(con: duckdb.DuckDBPyConnection, sql_dir: Path, issues: list[
         con,
         view_docs(sql_dir),
         views=views,
-        stored=[*reference_views(), *(name for name, _, _ in sql_views(sql_dir)), "data_issue"],
+        stored=[*stored_views(sql_dir), "data_issue"],
     )
 
 
@@ -535,7 +539,7 @@ def readable_paths(warehouse: Warehouse, snapshot: str | None = None) -> list[st
         return []
     paths = {literal_glob(REFERENCE_DIR / file) for file, _, _ in REFERENCE_VIEWS.values()}
     for name in {snapshot, warehouse.current_snapshot()} - {None}:
-        paths |= {f"{literal_glob(warehouse.snapshot_dir(name) / t)}/{table_pattern(t)}" for t in TABLES}
+        paths |= {warehouse.table_glob(table, name) for table in TABLES}
     paths |= {literal_glob(f) for f in warehouse.published_files(LANDING_TABLE)}
     return sorted(path for path in paths if "[" in path)
 
