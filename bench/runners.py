@@ -73,12 +73,12 @@ class TreeMemory:
 
 def one_build(source: Path, runner: str, address: str | None) -> dict:
     """Build ``source`` into a new temporary warehouse with ``runner``; the figures of that run."""
-    from flows.build import build_warehouse
+    from flows.build import build_warehouse, direct_runs
     from flows.layout import Warehouse
 
     root = Path(tempfile.mkdtemp(prefix=f"bench-{runner}-"))
     try:
-        with TreeMemory() as memory:
+        with TreeMemory() as memory, direct_runs():  # as `cables build` runs it
             start = time.perf_counter()
             state = build_warehouse(
                 source=str(source), warehouse=str(root), runner=runner, dask_address=address, return_state=True

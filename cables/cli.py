@@ -184,7 +184,7 @@ def build(
     same source lands nothing new, re-parses nothing and rewrites no table. Exits 0 when a
     warehouse was published (rejected pages are data, listed in the reject table), 1 otherwise.
     """
-    from flows.build import PROGRESS_LISTENERS, build_warehouse
+    from flows.build import PROGRESS_LISTENERS, build_warehouse, direct_runs
     from flows.layout import BuildError, Warehouse
 
     # Said before a flow run starts (the flow would refuse too, with Prefect's traceback logged).
@@ -195,15 +195,16 @@ def build(
     if bar:
         PROGRESS_LISTENERS.append(bar.update)
     try:
-        result = build_warehouse(
-            source=source,
-            warehouse=str(warehouse) if warehouse else None,
-            full_rebuild=full_rebuild,
-            rate=rate,
-            concurrency=concurrency,
-            runner=runner,
-            dask_address=dask_address,
-        )
+        with direct_runs():
+            result = build_warehouse(
+                source=source,
+                warehouse=str(warehouse) if warehouse else None,
+                full_rebuild=full_rebuild,
+                rate=rate,
+                concurrency=concurrency,
+                runner=runner,
+                dask_address=dask_address,
+            )
     except BuildError as exc:
         _fail(str(exc))
     except Exception as exc:

@@ -130,6 +130,22 @@ def final_state(api: httpx.Client, run_id: str, seconds: float) -> str:
         time.sleep(2)
 
 
+def sent_heartbeats(api: httpx.Client, run_id: str, seconds: float) -> bool:
+    """Whether the server holds a heartbeat event of the flow run (events arrive in batches: waits
+    up to ``seconds`` for one)."""
+    query = {
+        "filter": {
+            "event": {"name": ["prefect.flow-run.heartbeat"]},
+            "resource": {"id": [f"prefect.flow-run.{run_id}"]},
+        },
+        "limit": 1,
+    }
+    deadline = time.monotonic() + seconds
+    while not (found := api.post("/events/filter", json=query).json()["events"]) and time.monotonic() < deadline:
+        time.sleep(1)
+    return bool(found)
+
+
 @pytest.mark.slow
 def test_the_readmes_scheduled_builds_run_as_printed(tmp_path):
     """The README's two "Scheduled builds" blocks, run as printed in a terminal, in a copy of the project.
@@ -148,7 +164,7 @@ def test_the_readmes_scheduled_builds_run_as_printed(tmp_path):
     - the first of them, made due now by giving it its own Scheduled state with an earlier time
       (what the clock does at 05:00), is picked up by the worker and completes with those
       parameters, the warehouse gets a second build and the exports are written: a scheduled run
-      really runs, unattended;
+      really runs, unattended, and sends Prefect's heartbeats;
     - the background server is still healthy after all this and more than 65 s after its start
       (without the block's settings it exits at its first log line, 10-60 s after the start
       offline).
@@ -212,6 +228,9 @@ def test_the_readmes_scheduled_builds_run_as_printed(tmp_path):
         assert answer.json()["status"] == "ACCEPT", answer.text
         state = final_state(api, nightly["id"], seconds=420)
         assert state == "COMPLETED", f"the scheduled run ended {state}:\n{tail(project / 'worker.log')}"
+        # Unlike `cables build`, a deployment's runs send Prefect's heartbeats (for an automation
+        # that marks a stalled run crashed).
+        assert sent_heartbeats(api, nightly["id"], seconds=30)
 
         warehouse = project / "warehouse"
         manual_build, nightly_build = [json.loads(p.read_text()) for p in sorted((warehouse / "runs").glob("*.json"))]
