@@ -347,7 +347,8 @@ def run_noop_reruns(source: Path, root: Path) -> dict:
     """Run the real flow twice more on the built warehouse: nothing is new either time.
 
     The first call includes Prefect's start-up (a temporary server); the second is the re-run
-    a schedule pays when nothing changed.
+    ``cables build`` pays when nothing changed (a scheduled run also waits up to a second for its
+    heartbeat thread, see ``flows.build.direct_runs``).
     """
     from flows.build import build_warehouse, direct_runs
     from flows.layout import Warehouse

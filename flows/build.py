@@ -52,18 +52,33 @@ PROGRESS_LISTENERS: list[Callable[[int, int], None]] = []
 
 @contextmanager
 def direct_runs() -> Iterator[None]:
-    """Prefect's settings for builds run in the caller's process (``cables build``, the
-    benchmarks): flow runs without heartbeats.
+    """Builds run in the caller's process (``cables build``, the benchmarks): flow runs without
+    heartbeats, and what Prefect still has to send of them sent on leaving.
 
     Heartbeats are events for an automation that marks a deployment's stalled runs crashed (the
     nightly runs of ``prefect.yaml`` keep them). A build run here ends with its process, which
     says how it ended; and its heartbeat thread, which sleeps in steps of a second, held every
     flow run up to a second at its end (Prefect 3.8: a no-op build took 1.15 s, 0.86 s of it
-    after the flow's last step)."""
+    after the flow's last step). Without that second, the run's last events and logs could still
+    be queued when the process exits, and Prefect warned on stderr after the command's last line
+    ("Still processing items"): they are sent before this returns, whatever the run's end."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        yield
+    try:
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+    finally:
+        send_run_reports()
+
+
+def send_run_reports(timeout: float = 30) -> None:
+    """Send to the Prefect server the events and logs of this process's runs still queued (waits
+    at most ``timeout`` seconds for each kind); Prefect starts new senders when more come."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (APILogWorker, EventsWorker):
+        service.drain_all(timeout=timeout, at_exit=False)
 
 
 @task(name="land-pages")
