@@ -53,7 +53,8 @@ temporary Prefect server started for the run) and reports its total wall time, w
 the import of Prefect and the start-up of that server.
 
 ``--rerun`` then runs the real flow twice more on the same source, where nothing is new: the
-second run's wall time is the cost of a scheduled run that finds nothing to do (``noop_rerun_s``);
+second run's wall time is the cost of ``cables build`` finding nothing to do (``noop_rerun_s``; a
+scheduled run, which keeps Prefect's heartbeats, may take up to a second more);
 the first one's extra time is Prefect's start-up (``prefect_startup_s``), reported apart.
 
 ``--json`` prints, as the last line of stdout, one JSON object with every figure.

@@ -31,7 +31,7 @@ CORPUS_2011_ARCHIVE = SHARED_DIR / "corpus" / "cablegate-pages-2011.tar.xz"
 @pytest.fixture(scope="session")
 def prefect_harness():
     """A temporary Prefect server for the whole test session (one start-up, ~20 s); flows run on it
-    as `cables build` runs them (``flows.build.direct_runs``: no heartbeats)."""
+    (from this thread) as `cables build` runs them (``flows.build.direct_runs``: no heartbeats)."""
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.build import direct_runs

@@ -303,7 +303,11 @@ def test_build_runs_its_flow_without_heartbeats(prefect_harness, sample_dir, tmp
     from flows.build import build_warehouse
 
     source = str(sample_dir / "heuer__cablemap")
-    result = CliRunner().invoke(main, ["build", "--source", source, "-w", str(tmp_path / "cli")])
+    # Prefect's defaults around the command (the test session runs its own flows without
+    # heartbeats): the command must turn them off itself.
+    with temporary_settings(restore_defaults={PREFECT_FLOWS_HEARTBEAT_FREQUENCY}):
+        assert PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()
+        result = CliRunner().invoke(main, ["build", "--source", source, "-w", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
     cli_run = latest_build_run()
     with temporary_settings(restore_defaults={PREFECT_FLOWS_HEARTBEAT_FREQUENCY}):
