@@ -57,14 +57,14 @@ def direct_runs() -> Iterator[None]:
 
     Heartbeats are events for an automation, created on the Prefect server (this project makes
     none), that marks a deployment's stalled runs crashed (the nightly runs of ``prefect.yaml``
-    keep them). A build run here ends with its process, which
-    says how it ended; and its heartbeat thread, which sleeps in steps of a second, held every
-    flow run up to a second at its end (Prefect 3.8: a no-op build took 1.15 s, 0.86 s of it
-    after the flow's last step). Without that second, the run's last events and logs could still
-    be queued when the process exits, and Prefect warned on stderr after the command's last line
-    ("Still processing items"): they are sent before this returns, whatever the run's end (waiting
-    at most 30 s for each kind when the server does not take them). Flows started in another
-    thread do not see these settings."""
+    keep them). A build run here ends with its process, which says how it ended; and its
+    heartbeat thread, which sleeps in steps of a second, held every flow run up to a second at
+    its end (Prefect 3.8: a no-op build took 1.15 s, 0.86 s of it after the flow's last step).
+    Without that second, the run's last events and logs could still be queued when the process
+    exits, and Prefect warned on stderr after the command's last line ("Still processing items"):
+    they are sent before this returns, whatever the run's end (waiting at most 30 s for each kind
+    when the server does not take them). Flows started in another thread do not see these
+    settings."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     try:

@@ -8,16 +8,17 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import unquote
 
 import duckdb
+import httpx
 import polars as pl
 import pytest
 from click.testing import CliRunner
 
 from cables.cli import main
+from tests.prefect_events import heartbeat_runs, latest_run
 
 CLI = [sys.executable, "-m", "cables.cli"]
 
@@ -255,71 +256,29 @@ def test_build_prints_the_summary_and_exits_zero(prefect_harness, sample_dir, tm
     assert "pages" in result.stdout and "rejects" in result.stdout and "cables.duckdb" in result.stdout
 
 
-def heartbeat_runs(flow_run_ids: list[str]) -> set[str]:
-    """Of ``flow_run_ids``, those the Prefect server holds a heartbeat event of."""
-    import asyncio
-
-    from prefect.client.orchestration import get_client
-
-    async def read() -> set[str]:
-        async with get_client() as client:
-            answer = await client._client.post(
-                "/events/filter",
-                json={
-                    "filter": {
-                        "event": {"name": ["prefect.flow-run.heartbeat"]},
-                        "any_resource": {"id": [f"prefect.flow-run.{i}" for i in flow_run_ids]},
-                    },
-                    "limit": 50,
-                },
-            )
-            answer.raise_for_status()
-            return {e["resource"]["prefect.resource.id"].rsplit(".", 1)[1] for e in answer.json()["events"]}
-
-    return asyncio.run(read())
-
-
-def latest_build_run() -> str:
-    """The id of the latest flow run of the build flow on the Prefect server."""
-    import asyncio
-
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    async def read() -> str:
-        async with get_client() as client:
-            (latest,) = await client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
-            return str(latest.id)
-
-    return asyncio.run(read())
-
-
 def test_build_runs_its_flow_without_heartbeats(prefect_harness, sample_dir, tmp_path):
     """`cables build` runs the flow in its own process without heartbeats, whose thread held each
     run up to a second at its end; a flow run under Prefect's defaults (the deployment's nightly
     runs) sends them, for an automation to mark a stalled run crashed."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.build import build_warehouse
 
     source = str(sample_dir / "heuer__cablemap")
-    # Prefect's defaults around the command (the test session runs its own flows without
-    # heartbeats): the command must turn them off itself.
-    with temporary_settings(restore_defaults={PREFECT_FLOWS_HEARTBEAT_FREQUENCY}):
-        assert PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()
-        result = CliRunner().invoke(main, ["build", "--source", source, "-w", str(tmp_path / "cli")])
-    assert result.exit_code == 0, result.output
-    cli_run = latest_build_run()
-    with temporary_settings(restore_defaults={PREFECT_FLOWS_HEARTBEAT_FREQUENCY}):
-        assert PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()
-        build_warehouse(source=source, warehouse=str(tmp_path / "default"))
-    default_run = latest_build_run()
-    assert default_run != cli_run
-    # Events reach the server in batches: wait for the default run's, which the CLI run's would precede.
-    deadline = time.monotonic() + 60
-    while default_run not in (seen := heartbeat_runs([cli_run, default_run])) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert seen == {default_run}
+    with httpx.Client(base_url=PREFECT_API_URL.value(), timeout=30) as api:
+        # Prefect's defaults around the command (the test session runs its own flows without
+        # heartbeats): the command must turn them off itself.
+        with temporary_settings(restore_defaults={PREFECT_FLOWS_HEARTBEAT_FREQUENCY}):
+            assert PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()
+            result = CliRunner().invoke(main, ["build", "--source", source, "-w", str(tmp_path / "cli")])
+        assert result.exit_code == 0, result.output
+        cli_run = latest_run(api)
+        with temporary_settings(restore_defaults={PREFECT_FLOWS_HEARTBEAT_FREQUENCY}):
+            assert PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()
+            build_warehouse(source=source, warehouse=str(tmp_path / "default"))
+        default_run = latest_run(api)
+        assert default_run != cli_run
+        assert heartbeat_runs(api, [cli_run, default_run], until=default_run, seconds=60) == {default_run}
 
 
 def test_build_with_nothing_to_publish_exits_one(prefect_harness, tmp_path):

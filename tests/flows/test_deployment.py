@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from cables.settings import PROJECT_ROOT
+from tests.prefect_events import heartbeat_runs
 from tests.readme import sh_blocks
 
 DEPLOYMENT = "build-warehouse/nightly"
@@ -130,22 +131,6 @@ def final_state(api: httpx.Client, run_id: str, seconds: float) -> str:
         time.sleep(2)
 
 
-def sent_heartbeats(api: httpx.Client, run_id: str, seconds: float) -> bool:
-    """Whether the server holds a heartbeat event of the flow run (events arrive in batches: waits
-    up to ``seconds`` for one)."""
-    query = {
-        "filter": {
-            "event": {"name": ["prefect.flow-run.heartbeat"]},
-            "resource": {"id": [f"prefect.flow-run.{run_id}"]},
-        },
-        "limit": 1,
-    }
-    deadline = time.monotonic() + seconds
-    while not (found := api.post("/events/filter", json=query).json()["events"]) and time.monotonic() < deadline:
-        time.sleep(1)
-    return bool(found)
-
-
 @pytest.mark.slow
 def test_the_readmes_scheduled_builds_run_as_printed(tmp_path):
     """The README's two "Scheduled builds" blocks, run as printed in a terminal, in a copy of the project.
@@ -230,7 +215,7 @@ def test_the_readmes_scheduled_builds_run_as_printed(tmp_path):
         assert state == "COMPLETED", f"the scheduled run ended {state}:\n{tail(project / 'worker.log')}"
         # Unlike `cables build`, a deployment's runs send Prefect's heartbeats (for an automation
         # that marks a stalled run crashed).
-        assert sent_heartbeats(api, nightly["id"], seconds=30)
+        assert heartbeat_runs(api, [nightly["id"]], until=nightly["id"], seconds=30) == {nightly["id"]}
 
         warehouse = project / "warehouse"
         manual_build, nightly_build = [json.loads(p.read_text()) for p in sorted((warehouse / "runs").glob("*.json"))]
